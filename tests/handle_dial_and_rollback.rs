@@ -1,0 +1,221 @@
+//! The dial (set percentage, kill, revive) and rollback on one thread: each
+//! change is visible to the very next read, and rollback restores exactly
+//! the snapshot that served before.
+
+use gradual::{
+    Config, DialError, FeatureConfig, Percentage, Reason, RollbackError, Rollouts, Snapshot,
+};
+
+const FEATURE: &str = "new_checkout_design";
+
+fn rollouts_at(percent: u8) -> Rollouts {
+    let config = Config::new("r1")
+        .feature(FeatureConfig::new(FEATURE).percentage(percent))
+        .feature(FeatureConfig::new("other").percentage(50));
+    Rollouts::new(Snapshot::try_from(config).expect("valid"))
+}
+
+fn pct(p: u8) -> Percentage {
+    Percentage::from_percent(p).expect("in range")
+}
+
+fn on_count(rollouts: &Rollouts, n: usize) -> usize {
+    (0..n)
+        .filter(|i| rollouts.is_enabled(FEATURE, &format!("user-{i}")))
+        .count()
+}
+
+#[test]
+fn raising_keeps_everyone_already_in_and_takes_effect_at_once() {
+    let rollouts = rollouts_at(5);
+    let before: Vec<bool> = (0..5000)
+        .map(|i| rollouts.is_enabled(FEATURE, &format!("user-{i}")))
+        .collect();
+    let revision = rollouts
+        .set_percentage(FEATURE, pct(25))
+        .expect("known feature");
+    assert_eq!(revision.to_string(), "r1+1");
+    assert_eq!(rollouts.revision(), revision);
+    for (i, was_on) in before.iter().enumerate() {
+        let unit = format!("user-{i}");
+        let now_on = rollouts.is_enabled(FEATURE, &unit);
+        assert!(!was_on || now_on, "{unit} was dropped by raising 5% -> 25%");
+        assert_eq!(now_on, gradual::bucket(FEATURE, &unit).percent() < 25);
+    }
+}
+
+#[test]
+fn lowering_to_zero_turns_everyone_off() {
+    let rollouts = rollouts_at(25);
+    assert!(on_count(&rollouts, 2000) > 0);
+    rollouts
+        .set_percentage(FEATURE, Percentage::ZERO)
+        .expect("known");
+    assert_eq!(on_count(&rollouts, 2000), 0);
+}
+
+#[test]
+fn kill_and_revive() {
+    let rollouts = rollouts_at(100);
+    assert_eq!(on_count(&rollouts, 100), 100);
+    rollouts.kill(FEATURE).expect("known");
+    assert_eq!(on_count(&rollouts, 100), 0);
+    assert_eq!(
+        rollouts.evaluate(FEATURE, "user-1").reason(),
+        Reason::Killed
+    );
+    // The other feature is untouched.
+    assert!(rollouts.load().feature("other").expect("present").enabled());
+    rollouts.revive(FEATURE).expect("known");
+    assert_eq!(on_count(&rollouts, 100), 100);
+    assert_eq!(
+        rollouts
+            .load()
+            .feature(FEATURE)
+            .expect("present")
+            .percentage(),
+        pct(100)
+    );
+}
+
+#[test]
+fn dial_on_unknown_feature_changes_nothing() {
+    let rollouts = rollouts_at(5);
+    let err = rollouts.set_percentage("no_such", pct(50)).unwrap_err();
+    assert_eq!(err.to_string(), "feature `no_such` is not in revision r1");
+    assert!(matches!(err, DialError::UnknownFeature { .. }));
+    assert_eq!(rollouts.kill("no_such").unwrap_err(), err);
+    assert_eq!(rollouts.revision().to_string(), "r1");
+    assert!(
+        rollouts.history().is_empty(),
+        "a failed change must not enter the history"
+    );
+}
+
+#[test]
+fn rollback_restores_the_previous_snapshot_exactly() {
+    let rollouts = rollouts_at(5);
+    let original = rollouts.snapshot();
+    rollouts.set_percentage(FEATURE, pct(25)).expect("known");
+    rollouts.kill(FEATURE).expect("known");
+    assert_eq!(
+        rollouts
+            .history()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["r1+1", "r1"]
+    );
+
+    assert_eq!(rollouts.rollback().expect("history").to_string(), "r1+1");
+    assert_eq!(
+        rollouts
+            .load()
+            .feature(FEATURE)
+            .expect("present")
+            .percentage(),
+        pct(25)
+    );
+    assert_eq!(rollouts.rollback().expect("history").to_string(), "r1");
+    assert!(std::sync::Arc::ptr_eq(&rollouts.snapshot(), &original));
+    assert_eq!(rollouts.rollback().unwrap_err(), RollbackError::NoHistory);
+    assert_eq!(
+        rollouts.rollback().unwrap_err().to_string(),
+        "no earlier revision to roll back to"
+    );
+}
+
+#[test]
+fn replace_then_rollback_returns_to_last_known_good_config() {
+    let rollouts = rollouts_at(5);
+    let bad = Config::new("r2").feature(FeatureConfig::new(FEATURE).percentage(100));
+    assert_eq!(
+        rollouts
+            .replace(Snapshot::try_from(bad).expect("valid"))
+            .to_string(),
+        "r2"
+    );
+    assert_eq!(on_count(&rollouts, 500), 500);
+    rollouts.rollback().expect("history");
+    assert_eq!(rollouts.revision().to_string(), "r1");
+    assert!(rollouts.load().feature("other").is_some());
+}
+
+#[test]
+fn rollback_to_a_named_revision_forgets_what_came_after() {
+    let rollouts = rollouts_at(5);
+    for p in [10, 20, 30] {
+        rollouts.set_percentage(FEATURE, pct(p)).expect("known");
+    }
+    assert_eq!(rollouts.revision().to_string(), "r1+3");
+    assert_eq!(
+        rollouts.rollback_to("r1+1").expect("kept").to_string(),
+        "r1+1"
+    );
+    assert_eq!(
+        rollouts
+            .load()
+            .feature(FEATURE)
+            .expect("present")
+            .percentage(),
+        pct(10)
+    );
+    assert_eq!(
+        rollouts
+            .history()
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["r1"]
+    );
+    let err = rollouts.rollback_to("r9").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "revision r9 is not in the rollback history"
+    );
+    assert_eq!(
+        rollouts.revision().to_string(),
+        "r1+1",
+        "a failed rollback changes nothing"
+    );
+}
+
+#[test]
+fn history_is_bounded() {
+    let snapshot =
+        Snapshot::try_from(Config::new("r1").feature(FeatureConfig::new(FEATURE))).expect("valid");
+    let rollouts = Rollouts::with_history(snapshot, 3);
+    for p in 1..=10 {
+        rollouts.set_percentage(FEATURE, pct(p)).expect("known");
+    }
+    let kept: Vec<String> = rollouts.history().iter().map(ToString::to_string).collect();
+    assert_eq!(kept, ["r1+9", "r1+8", "r1+7"]);
+
+    let none = Rollouts::with_history(Snapshot::empty(), 0);
+    none.replace(Snapshot::empty());
+    assert_eq!(none.rollback().unwrap_err(), RollbackError::NoHistory);
+}
+
+#[test]
+fn a_guard_keeps_serving_its_snapshot_across_a_swap() {
+    let rollouts = rollouts_at(100);
+    let guard = rollouts.load();
+    rollouts.kill(FEATURE).expect("known");
+    assert!(
+        guard.is_enabled(FEATURE, "user-1"),
+        "the guard pins the snapshot it loaded"
+    );
+    assert!(
+        !rollouts.is_enabled(FEATURE, "user-1"),
+        "the next load sees the kill"
+    );
+}
+
+#[test]
+fn clones_share_state() {
+    let rollouts = rollouts_at(0);
+    let reloader = rollouts.clone();
+    reloader.set_percentage(FEATURE, pct(100)).expect("known");
+    assert!(rollouts.is_enabled(FEATURE, "anyone"));
+    assert_eq!(format!("{rollouts:?}"), "Rollouts { serving: \"r1+1\" }");
+}
