@@ -1,1 +1,96 @@
-fn main() {}
+//! Per-request cost of evaluation, beside md-5's own digest of the same keys.
+//!
+//! Run with `cargo bench --bench evaluate`. Each group times the thing
+//! measured and its baseline in the same run, so compare their ratio, not
+//! raw nanoseconds across machines.
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use md5::{Digest, Md5};
+use std::hint::black_box;
+
+use gradual::{Config, FeatureConfig, Rollouts, Snapshot};
+
+/// A typical feature name: 20 characters.
+const FEATURE: &str = "new_checkout_design2";
+/// Distinct units, so no run measures one cached key (a power of two for
+/// cheap cycling).
+const POOL: usize = 4096;
+
+/// Unit ids of 10 to 20 characters, all distinct.
+fn units() -> Vec<String> {
+    (0..POOL)
+        .map(|i| {
+            let id = format!("user-{i:05}-");
+            let pad = i % 9;
+            format!("{id}{}", "x".repeat(pad))
+        })
+        .collect()
+}
+
+fn snapshot() -> Snapshot {
+    let config = Config::new("bench")
+        .feature(FeatureConfig::new(FEATURE).percentage(50))
+        .feature(FeatureConfig::new("killed").percentage(50).enabled(false))
+        .feature(FeatureConfig::new("zero").percentage(0))
+        .feature(FeatureConfig::new("full").percentage(100));
+    Snapshot::try_from(config).expect("valid bench config")
+}
+
+/// One evaluation of a 50% feature, which always hashes, against the md-5
+/// digest of the same `"{feature}:{unit}"` keys.
+fn percentage(c: &mut Criterion) {
+    let units = units();
+    let keys: Vec<String> = units.iter().map(|u| format!("{FEATURE}:{u}")).collect();
+    let snapshot = snapshot();
+    let rollouts = Rollouts::new(snapshot.clone());
+
+    let mut group = c.benchmark_group("percentage_50");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("md5_digest_baseline", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % POOL;
+            black_box(Md5::digest(black_box(keys[i].as_bytes())))
+        })
+    });
+    group.bench_function("snapshot_evaluate", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % POOL;
+            black_box(snapshot.evaluate(black_box(FEATURE), black_box(&units[i])))
+        })
+    });
+    group.bench_function("rollouts_evaluate", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % POOL;
+            black_box(rollouts.evaluate(black_box(FEATURE), black_box(&units[i])))
+        })
+    });
+    group.finish();
+}
+
+/// The paths that decide without hashing.
+fn short_circuit(c: &mut Criterion) {
+    let units = units();
+    let rollouts = Rollouts::new(snapshot());
+    let mut group = c.benchmark_group("short_circuit");
+    group.throughput(Throughput::Elements(1));
+    for feature in ["killed", "zero", "full", "unknown_feature_name"] {
+        group.bench_with_input(
+            BenchmarkId::from_parameter(feature),
+            feature,
+            |b, feature| {
+                let mut i = 0;
+                b.iter(|| {
+                    i = (i + 1) % POOL;
+                    black_box(rollouts.evaluate(black_box(feature), black_box(&units[i])))
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+criterion_group!(benches, percentage, short_circuit);
+criterion_main!(benches);

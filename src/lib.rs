@@ -33,7 +33,7 @@
 //! - A **feature** has a name, a kill switch, a rollout [`Percentage`] and
 //!   allow/deny lists of unit ids.
 //! - A unit's [`Bucket`] for a feature comes from
-//!   [the hash contract](bucket#the-contract): MD5 of `"{feature}:{unit}"`,
+//!   [the hash contract](mod@bucket#the-contract): MD5 of `"{feature}:{unit}"`,
 //!   exactly as the reference Python `GradualFeatureRollout` computes it. A
 //!   unit is in a `p`% rollout when its bucket is below `p`, so raising the
 //!   percentage only ever adds units.
