@@ -84,7 +84,7 @@ impl Percentage {
         let rounded = scaled.round();
         // Decimal literals such as 12.34 are not exact in binary; accept a
         // representation error far below a basis point, and nothing coarser.
-        if (scaled - rounded).abs() > 1e-9 {
+        if (scaled - rounded).abs() > 1e-10 {
             return None;
         }
         Some(Percentage(rounded as u16))
