@@ -60,11 +60,11 @@ fn percentage(c: &mut Criterion) {
             black_box(snapshot.evaluate(black_box(FEATURE), black_box(&units[i])))
         })
     });
-    group.bench_function("rollouts_evaluate", |b| {
+    group.bench_function("rollouts_is_enabled", |b| {
         let mut i = 0;
         b.iter(|| {
             i = (i + 1) % POOL;
-            black_box(rollouts.evaluate(black_box(FEATURE), black_box(&units[i])))
+            black_box(rollouts.is_enabled(black_box(FEATURE), black_box(&units[i])))
         })
     });
     group.finish();
@@ -84,7 +84,7 @@ fn short_circuit(c: &mut Criterion) {
                 let mut i = 0;
                 b.iter(|| {
                     i = (i + 1) % POOL;
-                    black_box(rollouts.evaluate(black_box(feature), black_box(&units[i])))
+                    black_box(rollouts.is_enabled(black_box(feature), black_box(&units[i])))
                 })
             },
         );

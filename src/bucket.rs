@@ -141,6 +141,17 @@ pub(crate) const fn bucket_of_digest(digest: &[u8; 16]) -> Bucket {
     Bucket((seed * 100 + r / 100) as u16)
 }
 
+/// The variant bucket of an MD5 digest, in `0..=9999`: the first eight
+/// bytes read big-endian (`h div 2^64`), mod 10000. See
+/// [the variant split](self#the-variant-split).
+#[inline]
+pub(crate) const fn variant_bucket_of_digest(digest: &[u8; 16]) -> u16 {
+    let hi = u64::from_be_bytes([
+        digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
+    ]);
+    (hi % 10_000) as u16
+}
+
 const MD5_INIT: [u32; 4] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476];
 
 /// MD5 of `salt ‖ ':' ‖ unit`, without a heap buffer.

@@ -58,6 +58,9 @@ pub struct Config {
     pub schema_version: u32,
     /// A label for this config (a version, a date, a commit).
     pub revision: String,
+    /// Named, reusable sets of conditions that rules refer to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<SegmentConfig>,
     /// The features, in the order they are listed.
     #[serde(default)]
     pub features: Vec<FeatureConfig>,
@@ -76,8 +79,16 @@ impl Config {
         Config {
             schema_version: Self::SCHEMA_VERSION,
             revision: revision.into(),
+            segments: Vec::new(),
             features: Vec::new(),
         }
+    }
+
+    /// Adds a segment.
+    #[must_use]
+    pub fn segment(mut self, segment: SegmentConfig) -> Self {
+        self.segments.push(segment);
+        self
     }
 
     /// Adds a feature.
@@ -119,6 +130,26 @@ pub struct FeatureConfig {
     /// Unit ids that never get the feature; deny wins over allow.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deny: Vec<String>,
+    /// The salt of the feature's buckets; the feature's name when absent.
+    /// Keep the old name here when renaming a feature, and every unit keeps
+    /// its bucket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salt: Option<String>,
+    /// The context attribute to bucket on instead of the unit id (e.g.
+    /// `org_id`, so a whole organisation flips together).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket_by: Option<String>,
+    /// Features that must evaluate on (optionally to a given variant) for
+    /// this one to be on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prerequisites: Vec<PrerequisiteConfig>,
+    /// Targeting rules, tried in order; the first that matches decides.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<RuleConfig>,
+    /// Weighted variants (A/B/n) served to units that get the feature;
+    /// weights are percentages summing to 100.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<VariantConfig>,
 }
 
 fn yes() -> bool {
@@ -134,7 +165,47 @@ impl FeatureConfig {
             percentage: 0.0,
             allow: Vec::new(),
             deny: Vec::new(),
+            salt: None,
+            bucket_by: None,
+            prerequisites: Vec::new(),
+            rules: Vec::new(),
+            variants: Vec::new(),
         }
+    }
+
+    /// Sets the salt of the feature's buckets (the name by default).
+    #[must_use]
+    pub fn salt(mut self, salt: impl Into<String>) -> Self {
+        self.salt = Some(salt.into());
+        self
+    }
+
+    /// Buckets on a context attribute instead of the unit id.
+    #[must_use]
+    pub fn bucket_by(mut self, attribute: impl Into<String>) -> Self {
+        self.bucket_by = Some(attribute.into());
+        self
+    }
+
+    /// Requires another feature to be on (see [`PrerequisiteConfig`]).
+    #[must_use]
+    pub fn prerequisite(mut self, prerequisite: PrerequisiteConfig) -> Self {
+        self.prerequisites.push(prerequisite);
+        self
+    }
+
+    /// Adds a targeting rule after the existing ones.
+    #[must_use]
+    pub fn rule(mut self, rule: RuleConfig) -> Self {
+        self.rules.push(rule);
+        self
+    }
+
+    /// Adds a variant.
+    #[must_use]
+    pub fn variant(mut self, variant: VariantConfig) -> Self {
+        self.variants.push(variant);
+        self
     }
 
     /// Sets the rollout percentage, in percent (`5`, `12.5`).
@@ -162,6 +233,397 @@ impl FeatureConfig {
     #[must_use]
     pub fn deny<I: IntoIterator<Item = S>, S: Into<String>>(mut self, units: I) -> Self {
         self.deny.extend(units.into_iter().map(Into::into));
+        self
+    }
+}
+
+/// A named, reusable set of conditions, all of which must hold.
+///
+/// ```
+/// use gradual::{ConditionConfig, Operator, SegmentConfig};
+///
+/// let staff = SegmentConfig::new("staff")
+///     .condition(ConditionConfig::new("email", Operator::EndsWith, ["@example.com"]).case_insensitive());
+/// assert_eq!(staff.conditions.len(), 1);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct SegmentConfig {
+    /// The name rules use to refer to it.
+    pub name: String,
+    /// Attribute conditions (a segment cannot refer to another segment).
+    pub conditions: Vec<ConditionConfig>,
+}
+
+impl SegmentConfig {
+    /// A segment with no conditions yet (it matches everyone until given some).
+    pub fn new(name: impl Into<String>) -> Self {
+        SegmentConfig {
+            name: name.into(),
+            conditions: Vec::new(),
+        }
+    }
+
+    /// Adds a condition.
+    #[must_use]
+    pub fn condition(mut self, condition: ConditionConfig) -> Self {
+        self.conditions.push(condition);
+        self
+    }
+}
+
+/// A feature another feature depends on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct PrerequisiteConfig {
+    /// The feature that must evaluate on.
+    pub feature: String,
+    /// If set, the variant it must evaluate to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+}
+
+impl PrerequisiteConfig {
+    /// Requires `feature` to be on.
+    pub fn on(feature: impl Into<String>) -> Self {
+        PrerequisiteConfig {
+            feature: feature.into(),
+            variant: None,
+        }
+    }
+
+    /// Requires `feature` to be on with the variant `variant`.
+    pub fn variant(feature: impl Into<String>, variant: impl Into<String>) -> Self {
+        PrerequisiteConfig {
+            feature: feature.into(),
+            variant: Some(variant.into()),
+        }
+    }
+}
+
+/// A targeting rule: conditions that must all hold, and what to serve when
+/// they do. Exactly one of `serve`, `variant` and `percentage` is set.
+///
+/// ```
+/// use gradual::{ConditionConfig, Operator, RuleConfig, Serve};
+///
+/// let old_apps_off = RuleConfig::new(Serve::Off)
+///     .named("old apps")
+///     .condition(ConditionConfig::new("app_version", Operator::SemverLt, ["2.3"]));
+/// let beta_half = RuleConfig::percentage(50).condition(ConditionConfig::segment("beta"));
+/// # let _ = (old_apps_off, beta_half);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RuleConfig {
+    /// An optional name, reported in the decision's reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Conditions that must all hold; none means the rule matches everyone.
+    #[serde(default)]
+    pub conditions: Vec<ConditionConfig>,
+    /// Force the feature on (served a variant by the split) or off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serve: Option<Serve>,
+    /// Force the feature on with this variant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    /// Apply this rollout percentage (in percent) to the matching units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percentage: Option<f64>,
+}
+
+impl RuleConfig {
+    fn empty() -> Self {
+        RuleConfig {
+            name: None,
+            conditions: Vec::new(),
+            serve: None,
+            variant: None,
+            percentage: None,
+        }
+    }
+
+    /// A rule forcing the feature on or off.
+    pub fn new(serve: Serve) -> Self {
+        RuleConfig {
+            serve: Some(serve),
+            ..Self::empty()
+        }
+    }
+
+    /// A rule serving one variant.
+    pub fn serve_variant(variant: impl Into<String>) -> Self {
+        RuleConfig {
+            variant: Some(variant.into()),
+            ..Self::empty()
+        }
+    }
+
+    /// A rule applying its own rollout percentage.
+    pub fn percentage(percent: impl Into<f64>) -> Self {
+        RuleConfig {
+            percentage: Some(percent.into()),
+            ..Self::empty()
+        }
+    }
+
+    /// Names the rule.
+    #[must_use]
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Adds a condition.
+    #[must_use]
+    pub fn condition(mut self, condition: ConditionConfig) -> Self {
+        self.conditions.push(condition);
+        self
+    }
+}
+
+/// What a rule forces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Serve {
+    /// The feature is on (with a variant from the split, if it has variants).
+    On,
+    /// The feature is off.
+    Off,
+}
+
+/// One condition: an attribute compared with values, or a segment.
+///
+/// Set either `attribute` (with `op` and `values`) or `segment`. The
+/// condition holds when the attribute matches **any** of the values; for a
+/// list attribute, when any element does. A condition on a missing
+/// attribute, or on one of a type the operator does not take, never holds,
+/// negated or not.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ConditionConfig {
+    /// The context attribute to test.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute: Option<String>,
+    /// The comparison.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op: Option<Operator>,
+    /// The values to compare with.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<Literal>,
+    /// A segment that must match, instead of an attribute test.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<String>,
+    /// Inverts the condition (a missing attribute still never matches).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub negate: bool,
+    /// Compare strings ignoring ASCII case.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub case_insensitive: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl ConditionConfig {
+    /// `attribute op any-of values`.
+    pub fn new<I, V>(attribute: impl Into<String>, op: Operator, values: I) -> Self
+    where
+        I: IntoIterator<Item = V>,
+        V: Into<Literal>,
+    {
+        ConditionConfig {
+            attribute: Some(attribute.into()),
+            op: Some(op),
+            values: values.into_iter().map(Into::into).collect(),
+            segment: None,
+            negate: false,
+            case_insensitive: false,
+        }
+    }
+
+    /// The unit matches the named segment.
+    pub fn segment(name: impl Into<String>) -> Self {
+        ConditionConfig {
+            attribute: None,
+            op: None,
+            values: Vec::new(),
+            segment: Some(name.into()),
+            negate: false,
+            case_insensitive: false,
+        }
+    }
+
+    /// Inverts the condition.
+    #[must_use]
+    pub fn negate(mut self) -> Self {
+        self.negate = !self.negate;
+        self
+    }
+
+    /// Compares strings ignoring ASCII case.
+    #[must_use]
+    pub fn case_insensitive(mut self) -> Self {
+        self.case_insensitive = true;
+        self
+    }
+}
+
+/// A condition's comparison. In JSON, the snake_case name (`"semver_lt"`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Operator {
+    /// Equal to one of the values (strings, numbers or bools).
+    In,
+    /// Equal to none of the values.
+    NotIn,
+    /// Equal to the one value.
+    Equals,
+    /// A string starting with one of the values.
+    StartsWith,
+    /// A string ending with one of the values.
+    EndsWith,
+    /// A string containing one of the values.
+    Contains,
+    /// A number below one of the values.
+    Lt,
+    /// A number at or below one of the values.
+    Lte,
+    /// A number above one of the values.
+    Gt,
+    /// A number at or above one of the values.
+    Gte,
+    /// A version equal to one of the values (see [`Version`](crate::Version)).
+    SemverEq,
+    /// A version below one of the values.
+    SemverLt,
+    /// A version at or below one of the values.
+    SemverLte,
+    /// A version above one of the values.
+    SemverGt,
+    /// A version at or above one of the values.
+    SemverGte,
+}
+
+impl Operator {
+    /// The snake_case name, as in the config format.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Operator::In => "in",
+            Operator::NotIn => "not_in",
+            Operator::Equals => "equals",
+            Operator::StartsWith => "starts_with",
+            Operator::EndsWith => "ends_with",
+            Operator::Contains => "contains",
+            Operator::Lt => "lt",
+            Operator::Lte => "lte",
+            Operator::Gt => "gt",
+            Operator::Gte => "gte",
+            Operator::SemverEq => "semver_eq",
+            Operator::SemverLt => "semver_lt",
+            Operator::SemverLte => "semver_lte",
+            Operator::SemverGt => "semver_gt",
+            Operator::SemverGte => "semver_gte",
+        }
+    }
+}
+
+/// A value in a condition: a string, a number or a bool.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Literal {
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number.
+    Number(f64),
+    /// A string (also how versions are written).
+    String(String),
+}
+
+impl core::fmt::Display for Literal {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Literal::Bool(b) => write!(f, "{b}"),
+            Literal::Number(n) => write!(f, "{n}"),
+            Literal::String(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+impl From<&str> for Literal {
+    fn from(s: &str) -> Self {
+        Literal::String(s.to_owned())
+    }
+}
+
+impl From<String> for Literal {
+    fn from(s: String) -> Self {
+        Literal::String(s)
+    }
+}
+
+impl From<f64> for Literal {
+    fn from(n: f64) -> Self {
+        Literal::Number(n)
+    }
+}
+
+impl From<i32> for Literal {
+    fn from(n: i32) -> Self {
+        Literal::Number(f64::from(n))
+    }
+}
+
+impl From<bool> for Literal {
+    fn from(b: bool) -> Self {
+        Literal::Bool(b)
+    }
+}
+
+/// A variant: its name, its share of the units that get the feature, and
+/// an optional value served with it.
+///
+/// ```
+/// use gradual::VariantConfig;
+/// use serde_json::json;
+///
+/// let blue = VariantConfig::new("blue", 50).value(json!({ "color": "#00f", "size": 2 }));
+/// assert_eq!(blue.weight, 50.0);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct VariantConfig {
+    /// The variant's name, unique within the feature.
+    pub name: String,
+    /// Its weight in percent (at most two decimals); a feature's weights sum to 100.
+    pub weight: f64,
+    /// A value served with it: a bool, string, number, list or object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<serde_json::Value>,
+}
+
+impl VariantConfig {
+    /// A variant with a weight in percent and no value.
+    pub fn new(name: impl Into<String>, weight: impl Into<f64>) -> Self {
+        VariantConfig {
+            name: name.into(),
+            weight: weight.into(),
+            value: None,
+        }
+    }
+
+    /// Attaches a value.
+    #[must_use]
+    pub fn value(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.value = Some(value.into());
         self
     }
 }

@@ -5,6 +5,8 @@
 //! the field and the offending value. They are part of the interface: tests
 //! assert them verbatim.
 
+use crate::{Literal, Operator};
+
 /// A config that cannot become a [`Snapshot`](crate::Snapshot).
 ///
 /// Validation stops at the first problem, in the order the features are
@@ -41,19 +43,24 @@ pub enum ConfigError {
         /// The repeated name.
         feature: String,
     },
-    /// A `percentage` outside `0..=100`, or not a number.
-    #[error("feature `{feature}`: percentage {value} is out of range (0..=100)")]
+    /// A percentage (`percentage`, a rule's `percentage` or a variant's
+    /// `weight`) outside `0..=100`, or not a number.
+    #[error("feature `{feature}`: {field} {value} is out of range (0..=100)")]
     PercentageOutOfRange {
         /// The feature's name.
         feature: String,
+        /// Where: `percentage`, `rules[1].percentage`, `variants[0].weight`.
+        field: String,
         /// The percentage as given.
         value: f64,
     },
-    /// A `percentage` with more precision than the fine bucket (0.01%).
-    #[error("feature `{feature}`: percentage {value} is finer than 0.01")]
+    /// A percentage with more precision than the fine bucket (0.01%).
+    #[error("feature `{feature}`: {field} {value} is finer than 0.01")]
     PercentageTooFine {
         /// The feature's name.
         feature: String,
+        /// Where: `percentage`, `rules[1].percentage`, `variants[0].weight`.
+        field: String,
         /// The percentage as given.
         value: f64,
     },
@@ -73,6 +80,140 @@ pub enum ConfigError {
         /// The unit id listed twice.
         unit: String,
     },
+    /// A string field that must not be empty is (a salt, an attribute
+    /// name, a segment, rule or variant name).
+    #[error("{owner}: {field} is empty")]
+    EmptyField {
+        /// The feature or segment it belongs to.
+        owner: Owner,
+        /// Where: `salt`, `bucket_by`, `rules[0].conditions[1].attribute`.
+        field: String,
+    },
+    /// Two segments share a name.
+    #[error("segment `{segment}`: name is defined more than once")]
+    DuplicateSegment {
+        /// The repeated name.
+        segment: String,
+    },
+    /// Two variants of one feature share a name.
+    #[error("feature `{feature}`: variant `{variant}` is defined more than once")]
+    DuplicateVariant {
+        /// The feature's name.
+        feature: String,
+        /// The repeated variant name.
+        variant: String,
+    },
+    /// A feature's variant weights do not add up to 100.
+    #[error("feature `{feature}`: variants: weights sum to {sum}, not 100")]
+    VariantWeights {
+        /// The feature's name.
+        feature: String,
+        /// The sum of the weights, in percent.
+        sum: f64,
+    },
+    /// A condition refers to a segment the config does not define.
+    #[error("{owner}: {field}: unknown segment `{segment}`")]
+    UnknownSegment {
+        /// The feature or segment it belongs to.
+        owner: Owner,
+        /// Where: `rules[0].conditions[1].segment`.
+        field: String,
+        /// The segment asked for.
+        segment: String,
+    },
+    /// A rule or prerequisite names a variant that does not exist.
+    #[error("feature `{feature}`: {field}: unknown variant `{variant}`")]
+    UnknownVariant {
+        /// The feature's name.
+        feature: String,
+        /// Where: `rules[2].variant`, `prerequisites[0].variant`.
+        field: String,
+        /// The variant asked for.
+        variant: String,
+    },
+    /// A prerequisite names a feature the config does not define.
+    #[error("feature `{feature}`: {field}: unknown feature `{prerequisite}`")]
+    UnknownPrerequisite {
+        /// The feature's name.
+        feature: String,
+        /// Where: `prerequisites[0].feature`.
+        field: String,
+        /// The feature asked for.
+        prerequisite: String,
+    },
+    /// Features whose prerequisites form a cycle, listed along it, the first
+    /// repeated at the end.
+    #[error("prerequisite cycle: {}", render_cycle(.cycle))]
+    PrerequisiteCycle {
+        /// The features on the cycle, `[a, b, a]` for `a -> b -> a`.
+        cycle: Vec<String>,
+    },
+    /// A prerequisite chain longer than evaluation allows.
+    #[error("feature `{feature}`: prerequisite chain is deeper than {max}")]
+    PrerequisiteTooDeep {
+        /// The feature at the top of the chain.
+        feature: String,
+        /// The deepest chain allowed.
+        max: usize,
+    },
+    /// A condition or rule that is not well formed.
+    #[error("{owner}: {field}: {problem}")]
+    Malformed {
+        /// The feature or segment it belongs to.
+        owner: Owner,
+        /// Where: `rules[1]`, `rules[0].conditions[2]`.
+        field: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// An operator given a value of a type it does not compare.
+    #[error("{owner}: {field}: operator `{}` takes {expected}, not {value}", .op.as_str())]
+    OperatorType {
+        /// The feature or segment it belongs to.
+        owner: Owner,
+        /// Where: `rules[0].conditions[0].values[1]`.
+        field: String,
+        /// The operator.
+        op: Operator,
+        /// What it takes: `a number`, `a string`, `a version string`.
+        expected: &'static str,
+        /// The value given.
+        value: Literal,
+    },
+    /// A `semver_*` value that is not a version.
+    #[error("{owner}: {field}: {value:?} is not a version")]
+    InvalidVersion {
+        /// The feature or segment it belongs to.
+        owner: Owner,
+        /// Where: `rules[0].conditions[0].values[0]`.
+        field: String,
+        /// The value given.
+        value: String,
+    },
+}
+
+fn render_cycle(cycle: &[String]) -> String {
+    let names: Vec<String> = cycle.iter().map(|n| format!("`{n}`")).collect();
+    names.join(" -> ")
+}
+
+/// Whose part of the config an error is in: a feature or a segment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Owner {
+    /// A feature, by name.
+    Feature(String),
+    /// A segment, by name.
+    Segment(String),
+}
+
+impl core::fmt::Display for Owner {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Owner::Feature(name) => write!(f, "feature `{name}`"),
+            Owner::Segment(name) => write!(f, "segment `{name}`"),
+        }
+    }
 }
 
 /// A dial change ([`Rollouts::set_percentage`](crate::Rollouts::set_percentage),

@@ -1,35 +1,175 @@
-//! The evaluation algorithm: a pure function of a validated feature and a
-//! unit. No allocation, no lock, no panic, no I/O.
+//! The evaluation algorithm: a pure function of a snapshot, a feature and
+//! a context. No allocation, no lock, no panic, no I/O.
 //!
 //! The steps, in order, are documented in the crate docs
 //! ([evaluation order](crate#evaluation-order)); keep the two in step.
 
-use crate::bucket::{bucket_of_digest, md5_key};
+use crate::bucket::{bucket_of_digest, md5_key, variant_bucket_of_digest};
+use crate::rules::Action;
 use crate::snapshot::Feature;
-use crate::{Decision, Reason};
+use crate::{Bucket, Context, Decision, Percentage, Reason, Snapshot, Value, Variant};
 
-/// Evaluates one feature for one unit.
+/// Evaluates the feature at `position` in `snapshot` for `context`.
 #[inline]
-pub(crate) fn evaluate(feature: &Feature, unit: &str) -> Decision {
+pub(crate) fn evaluate<'s>(
+    snapshot: &'s Snapshot,
+    position: usize,
+    context: &Context<'_>,
+) -> Decision<'s> {
+    match snapshot.features.get(position) {
+        Some(feature) => evaluate_feature(snapshot, feature, context),
+        None => Decision::off(Reason::UnknownFeature, None),
+    }
+}
+
+fn evaluate_feature<'s>(
+    snapshot: &'s Snapshot,
+    feature: &'s Feature,
+    context: &Context<'_>,
+) -> Decision<'s> {
+    // 2. Kill switch.
     if !feature.enabled {
-        return Decision::new(false, Reason::Killed, None);
+        return Decision::off(Reason::Killed, None);
     }
-    if feature.deny.contains(unit) {
-        return Decision::new(false, Reason::Denied, None);
-    }
-    if feature.allow.contains(unit) {
-        return Decision::new(true, Reason::Allowed, None);
-    }
-    match feature.percentage.as_basis_points() {
-        0 => Decision::new(false, Reason::OutOfRollout, None),
-        10_000 => Decision::new(true, Reason::InRollout, None),
-        _ => {
-            let bucket = bucket_of_digest(&md5_key(feature.name.as_bytes(), unit.as_bytes()));
-            if bucket.is_within(feature.percentage) {
-                Decision::new(true, Reason::InRollout, Some(bucket))
-            } else {
-                Decision::new(false, Reason::OutOfRollout, Some(bucket))
-            }
+    // 3. Prerequisites (depth bounded by validation).
+    for p in feature.prerequisites.iter() {
+        let Some(required) = snapshot.features.get(p.feature) else {
+            continue;
+        };
+        let d = evaluate_feature(snapshot, required, context);
+        let variant_ok = match p.variant {
+            None => true,
+            Some(v) => d.variant().is_some_and(|got| {
+                required
+                    .variants
+                    .get(v)
+                    .is_some_and(|want| core::ptr::eq(got, want))
+            }),
+        };
+        if !(d.is_enabled() && variant_ok) {
+            return Decision::off(
+                Reason::PrerequisiteFailed {
+                    feature: &required.name,
+                },
+                None,
+            );
         }
     }
+    // 4-5. Deny, then allow, by unit id.
+    let unit = context.unit();
+    if feature.deny.contains(unit) {
+        return Decision::off(Reason::Denied, None);
+    }
+    let mut hash = Hasher::new(feature, context);
+    if feature.allow.contains(unit) {
+        return hash.serve(Reason::Allowed);
+    }
+    // 6. Rules, in order: the first that matches decides.
+    for (index, rule) in feature.rules.iter().enumerate() {
+        if !rule.matches(context, &snapshot.segments) {
+            continue;
+        }
+        let reason = Reason::Rule {
+            index,
+            name: rule.name.as_deref(),
+            segment: rule
+                .segment
+                .and_then(|s| snapshot.segments.get(s))
+                .map(|s| &*s.name),
+        };
+        return match rule.action {
+            Action::Serve(true) => hash.serve(reason),
+            Action::Serve(false) => Decision::off(reason, None),
+            Action::Variant(v) => Decision::on(reason, feature.variants.get(v), None),
+            Action::Percentage(p) => hash.rollout(p, reason, reason),
+        };
+    }
+    // 7. The feature's own rollout percentage.
+    hash.rollout(feature.percentage, Reason::InRollout, Reason::OutOfRollout)
+}
+
+/// Computes the unit's digest at most once per evaluation, and only when
+/// a step needs a bucket.
+struct Hasher<'s, 'c> {
+    feature: &'s Feature,
+    /// The bucketing value: the unit id, or the `bucket_by` attribute;
+    /// `None` when that attribute is missing.
+    key: Option<&'c str>,
+    digest: Option<[u8; 16]>,
+}
+
+impl<'s, 'c> Hasher<'s, 'c> {
+    #[inline]
+    fn new(feature: &'s Feature, context: &Context<'c>) -> Self {
+        let key = match feature.bucket_by.as_deref() {
+            None => Some(context.unit()),
+            Some(attribute) => match context.attribute(attribute) {
+                Some(Value::Str(s)) => Some(s),
+                _ => None,
+            },
+        };
+        Hasher {
+            feature,
+            key,
+            digest: None,
+        }
+    }
+
+    #[inline]
+    fn digest(&mut self) -> Option<&[u8; 16]> {
+        let key = self.key?;
+        let salt = self.feature.salt.as_bytes();
+        Some(
+            self.digest
+                .get_or_insert_with(|| md5_key(salt, key.as_bytes())),
+        )
+    }
+
+    fn missing(&self) -> Decision<'s> {
+        let attribute = self.feature.bucket_by.as_deref().unwrap_or("");
+        Decision::off(Reason::MissingBucketBy { attribute }, None)
+    }
+
+    /// On, with the variant picked by the split (if the feature has any).
+    fn serve(&mut self, reason: Reason<'s>) -> Decision<'s> {
+        let variants: &'s [Variant] = &self.feature.variants;
+        if variants.is_empty() {
+            return Decision::on(reason, None, None);
+        }
+        let Some(digest) = self.digest() else {
+            return self.missing();
+        };
+        let vb = variant_bucket_of_digest(digest);
+        let bucket = bucket_of_digest(digest);
+        Decision::on(reason, pick(variants, vb), Some(bucket))
+    }
+
+    /// On when the unit's bucket is below `percentage`, with a variant.
+    fn rollout(&mut self, percentage: Percentage, on: Reason<'s>, off: Reason<'s>) -> Decision<'s> {
+        let variants: &'s [Variant] = &self.feature.variants;
+        match percentage.as_basis_points() {
+            0 => return Decision::off(off, None),
+            10_000 if variants.is_empty() => return Decision::on(on, None, None),
+            _ => {}
+        }
+        let Some(digest) = self.digest() else {
+            return self.missing();
+        };
+        let bucket: Bucket = bucket_of_digest(digest);
+        if !bucket.is_within(percentage) {
+            return Decision::off(off, Some(bucket));
+        }
+        let variant = if variants.is_empty() {
+            None
+        } else {
+            pick(variants, variant_bucket_of_digest(digest))
+        };
+        Decision::on(on, variant, Some(bucket))
+    }
+}
+
+/// The variant whose range of variant buckets holds `vb`.
+#[inline]
+fn pick(variants: &[Variant], vb: u16) -> Option<&Variant> {
+    variants.iter().find(|v| vb < v.end).or(variants.last())
 }

@@ -100,18 +100,27 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub mod bucket;
-mod config;
+pub mod config;
+mod context;
 mod decision;
 mod error;
 mod eval;
 mod percentage;
 mod rollouts;
+mod rules;
 mod snapshot;
+mod validate;
+mod version;
 
 pub use bucket::{Bucket, bucket};
-pub use config::{Config, FeatureConfig};
+pub use config::{
+    ConditionConfig, Config, FeatureConfig, Literal, Operator, PrerequisiteConfig, RuleConfig,
+    SegmentConfig, Serve, VariantConfig,
+};
+pub use context::{Context, Value};
 pub use decision::{Decision, Reason};
-pub use error::{ConfigError, DialError, RollbackError};
+pub use error::{ConfigError, DialError, Owner, RollbackError};
 pub use percentage::{Percentage, PercentageError};
 pub use rollouts::{Rollouts, SnapshotGuard};
-pub use snapshot::{Feature, Revision, Snapshot};
+pub use snapshot::{Feature, Revision, Snapshot, Variant};
+pub use version::Version;

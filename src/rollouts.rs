@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use arc_swap::ArcSwap;
 
-use crate::{Decision, DialError, Percentage, Revision, RollbackError, Snapshot};
+use crate::{Context, DialError, Percentage, Revision, RollbackError, Snapshot};
 
 /// A cheaply clonable handle to the serving rollout state.
 ///
@@ -120,14 +120,30 @@ impl Rollouts {
         self.shared.serving.load().is_enabled(feature, unit)
     }
 
-    /// Evaluates `feature` for `unit` in the serving snapshot.
+    /// Whether the unit of `context` gets `feature` in the serving snapshot,
+    /// with its attributes for rules, segments and bucket-by.
     #[inline]
-    pub fn evaluate(&self, feature: &str, unit: &str) -> Decision {
-        self.shared.serving.load().evaluate(feature, unit)
+    pub fn is_enabled_with(&self, feature: &str, context: &Context<'_>) -> bool {
+        self.shared
+            .serving
+            .load()
+            .evaluate_with(feature, context)
+            .is_enabled()
     }
 
-    /// The serving snapshot, for several decisions that must agree (one
-    /// request's worth). Cheap and lock-free; see [`SnapshotGuard`].
+    /// The serving snapshot: for whole [`Decision`](crate::Decision)s (their
+    /// reason, variant and value borrow from it), and for several decisions
+    /// that must agree (one request's worth). Cheap and lock-free; see
+    /// [`SnapshotGuard`].
+    ///
+    /// ```
+    /// # use gradual::{Config, FeatureConfig, Rollouts, Snapshot};
+    /// # let rollouts = Rollouts::new(Snapshot::try_from(Config::new("r1").feature(FeatureConfig::new("f").percentage(50)))?);
+    /// let snapshot = rollouts.load();
+    /// let decision = snapshot.evaluate("f", "user-42");
+    /// println!("{} because {}", decision.is_enabled(), decision.reason());
+    /// # Ok::<(), gradual::ConfigError>(())
+    /// ```
     #[inline]
     pub fn load(&self) -> SnapshotGuard {
         SnapshotGuard(self.shared.serving.load())

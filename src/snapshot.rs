@@ -1,8 +1,8 @@
 //! [`Snapshot`]: a validated, immutable rollout state — the only thing
 //! evaluation ever reads.
 //!
-//! A snapshot is built once from a [`Config`], which is where every check
-//! happens; after that it never changes. A dial change
+//! A snapshot is built once from a [`Config`] (validation lives in the
+//! private `validate` module); after that it never changes. A dial change
 //! ([`Snapshot::with_percentage`], [`Snapshot::with_enabled`]) builds a new
 //! snapshot that shares everything it did not change with the old one.
 
@@ -12,7 +12,11 @@ use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 
-use crate::{Config, ConfigError, Decision, DialError, FeatureConfig, Percentage, Reason};
+use crate::rules::{Rule, Segment};
+use crate::{
+    Config, ConfigError, Context, Decision, DialError, FeatureConfig, Percentage, Reason,
+    SegmentConfig,
+};
 
 /// A validated, immutable set of features with a revision label.
 ///
@@ -26,25 +30,29 @@ use crate::{Config, ConfigError, Decision, DialError, FeatureConfig, Percentage,
 /// )?;
 /// assert!(!snapshot.is_enabled("new_checkout_design", "user-42")); // bucket 64
 ///
-/// let raised = snapshot.with_percentage("new_checkout_design", Percentage::from_percent(65).unwrap())?;
+/// let raised = snapshot.with_percentage("new_checkout_design", Percentage::from_percent(65)?)?;
 /// assert!(raised.is_enabled("new_checkout_design", "user-42"));
 /// assert_eq!(raised.revision().to_string(), "r1+1");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
 pub struct Snapshot {
-    revision: Revision,
-    features: Vec<Arc<Feature>>,
+    pub(crate) revision: Revision,
+    pub(crate) features: Vec<Arc<Feature>>,
     /// Name → position in `features`. Names never change on a dial, so
     /// derived snapshots share it.
-    index: Arc<HashMap<Box<str>, usize, RandomState>>,
+    pub(crate) index: Arc<HashMap<Box<str>, usize, RandomState>>,
+    pub(crate) segments: Arc<[Segment]>,
+    pub(crate) segment_configs: Arc<[SegmentConfig]>,
 }
 
 /// Which config a snapshot came from, and how many dial changes were made
 /// on top of it.
 ///
 /// Displayed as the config's label, followed by `+N` after `N` dial changes:
-/// `2026-11-23.1`, `2026-11-23.1+2`.
+/// `2026-11-23.1`, `2026-11-23.1+2`. After a rollback and a new change, two
+/// different snapshots can display the same revision: the label names the
+/// config, `+N` counts the changes on top of it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Revision {
     label: Arc<str>,
@@ -52,6 +60,13 @@ pub struct Revision {
 }
 
 impl Revision {
+    pub(crate) fn new(label: &str) -> Self {
+        Revision {
+            label: Arc::from(label),
+            edits: 0,
+        }
+    }
+
     /// The config's `revision` label.
     pub fn label(&self) -> &str {
         &self.label
@@ -83,16 +98,67 @@ impl fmt::Display for Revision {
 #[derive(Clone)]
 pub struct Feature {
     pub(crate) name: Box<str>,
+    pub(crate) salt: Box<str>,
+    pub(crate) bucket_by: Option<Box<str>>,
     pub(crate) enabled: bool,
     pub(crate) percentage: Percentage,
     pub(crate) allow: UnitSet,
     pub(crate) deny: UnitSet,
+    pub(crate) prerequisites: Box<[Prerequisite]>,
+    pub(crate) rules: Box<[Rule]>,
+    pub(crate) variants: Box<[Variant]>,
+    /// The feature as configured, for [`Snapshot::to_config`].
+    pub(crate) source: Arc<FeatureConfig>,
+}
+
+/// A resolved prerequisite: positions, not names.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Prerequisite {
+    pub(crate) feature: usize,
+    pub(crate) variant: Option<usize>,
+}
+
+/// A variant of a feature: its name, weight and value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Variant {
+    pub(crate) name: Box<str>,
+    pub(crate) weight: Percentage,
+    pub(crate) value: Option<serde_json::Value>,
+    /// The end (exclusive, in basis points) of its range of variant buckets.
+    pub(crate) end: u16,
+}
+
+impl Variant {
+    /// The variant's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its share of the units that get the feature.
+    pub fn weight(&self) -> Percentage {
+        self.weight
+    }
+
+    /// The value served with it, if any.
+    pub fn value(&self) -> Option<&serde_json::Value> {
+        self.value.as_ref()
+    }
 }
 
 impl Feature {
-    /// The feature's name, which is also the salt of its buckets.
+    /// The feature's name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The salt of its buckets: the name unless the config set one.
+    pub fn salt(&self) -> &str {
+        &self.salt
+    }
+
+    /// The attribute it buckets by, if not the unit id.
+    pub fn bucket_by(&self) -> Option<&str> {
+        self.bucket_by.as_deref()
     }
 
     /// The kill switch: `false` when the feature is off for everyone.
@@ -100,26 +166,26 @@ impl Feature {
         self.enabled
     }
 
-    /// The rollout percentage.
+    /// The rollout percentage applied when no rule matches.
     pub fn percentage(&self) -> Percentage {
         self.percentage
     }
 
-    /// Evaluates this feature for `unit`: the same as
-    /// [`Snapshot::evaluate`] without the name lookup.
-    #[inline]
-    pub fn evaluate(&self, unit: &str) -> Decision {
-        crate::eval::evaluate(self, unit)
+    /// The variants, in order.
+    pub fn variants(&self) -> &[Variant] {
+        &self.variants
+    }
+
+    /// The number of targeting rules.
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
     }
 
     fn to_config(&self) -> FeatureConfig {
-        FeatureConfig {
-            name: self.name.to_string(),
-            enabled: self.enabled,
-            percentage: self.percentage.as_percent_f64(),
-            allow: self.allow.sorted(),
-            deny: self.deny.sorted(),
-        }
+        let mut config = (*self.source).clone();
+        config.enabled = self.enabled;
+        config.percentage = self.percentage.as_percent_f64();
+        config
     }
 }
 
@@ -129,26 +195,20 @@ impl fmt::Debug for Feature {
             .field("name", &self.name)
             .field("enabled", &self.enabled)
             .field("percentage", &format_args!("{}", self.percentage))
-            .field("allow", &self.allow.0.len())
-            .field("deny", &self.deny.0.len())
-            .finish()
+            .field("rules", &self.rules.len())
+            .field("variants", &self.variants.len())
+            .finish_non_exhaustive()
     }
 }
 
 /// A set of unit ids whose lookup costs nothing when empty.
 #[derive(Clone, Default)]
-pub(crate) struct UnitSet(HashSet<Box<str>, RandomState>);
+pub(crate) struct UnitSet(pub(crate) HashSet<Box<str>, RandomState>);
 
 impl UnitSet {
     #[inline]
     pub(crate) fn contains(&self, unit: &str) -> bool {
         !self.0.is_empty() && self.0.contains(unit)
-    }
-
-    fn sorted(&self) -> Vec<String> {
-        let mut units: Vec<String> = self.0.iter().map(|u| u.to_string()).collect();
-        units.sort_unstable();
-        units
     }
 }
 
@@ -158,12 +218,11 @@ impl Snapshot {
     /// config arrives.
     pub fn empty() -> Self {
         Snapshot {
-            revision: Revision {
-                label: Arc::from("empty"),
-                edits: 0,
-            },
+            revision: Revision::new("empty"),
             features: Vec::new(),
             index: Arc::default(),
+            segments: Arc::from([]),
+            segment_configs: Arc::from([]),
         }
     }
 
@@ -172,13 +231,35 @@ impl Snapshot {
         &self.revision
     }
 
-    /// Evaluates `feature` for `unit`. Never fails: an unknown feature is
-    /// off with [`Reason::UnknownFeature`].
+    /// Evaluates `feature` for `unit` with no attributes. Never fails: an
+    /// unknown feature is off with [`Reason::UnknownFeature`].
     #[inline]
-    pub fn evaluate(&self, feature: &str, unit: &str) -> Decision {
-        match self.feature(feature) {
-            Some(f) => crate::eval::evaluate(f, unit),
-            None => Decision::new(false, Reason::UnknownFeature, None),
+    pub fn evaluate(&self, feature: &str, unit: &str) -> Decision<'_> {
+        self.evaluate_with(feature, &Context::new(unit))
+    }
+
+    /// Evaluates `feature` for a [`Context`]: a unit with attributes, for
+    /// targeting rules, segments and bucket-by.
+    ///
+    /// ```
+    /// use gradual::{Config, ConditionConfig, Context, FeatureConfig, Operator, RuleConfig, Serve, Snapshot, Value};
+    ///
+    /// let snapshot = Snapshot::try_from(Config::new("r1").feature(
+    ///     FeatureConfig::new("beta_search").rule(
+    ///         RuleConfig::new(Serve::On).condition(ConditionConfig::new("country", Operator::In, ["NL", "BE"])),
+    ///     ),
+    /// ))?;
+    /// let attributes = [("country", Value::Str("NL"))];
+    /// let context = Context::new("user-42").with_attributes(&attributes);
+    /// assert!(snapshot.evaluate_with("beta_search", &context).is_enabled());
+    /// assert!(!snapshot.evaluate("beta_search", "user-42").is_enabled());
+    /// # Ok::<(), gradual::ConfigError>(())
+    /// ```
+    #[inline]
+    pub fn evaluate_with(&self, feature: &str, context: &Context<'_>) -> Decision<'_> {
+        match self.index.get(feature) {
+            Some(&i) => crate::eval::evaluate(self, i, context),
+            None => Decision::off(Reason::UnknownFeature, None),
         }
     }
 
@@ -191,8 +272,6 @@ impl Snapshot {
     /// The feature of that name, if any.
     #[inline]
     pub fn feature(&self, name: &str) -> Option<&Feature> {
-        // `get` on an index this snapshot built cannot miss; `and_then`
-        // keeps the lookup panic-free all the same.
         self.index
             .get(name)
             .and_then(|&i| self.features.get(i))
@@ -204,12 +283,14 @@ impl Snapshot {
         self.features.iter().map(|f| &**f)
     }
 
-    /// The config this snapshot would be built from: validating it again
-    /// gives a snapshot with the same decisions for every unit.
+    /// The config this snapshot would be built from, dial changes included:
+    /// validating it again gives a snapshot with the same decisions for
+    /// every context.
     pub fn to_config(&self) -> Config {
         Config {
             schema_version: Config::SCHEMA_VERSION,
             revision: self.revision.to_string(),
+            segments: self.segment_configs.to_vec(),
             features: self.features().map(Feature::to_config).collect(),
         }
     }
@@ -247,6 +328,8 @@ impl Snapshot {
             revision: self.revision.edited(),
             features,
             index: Arc::clone(&self.index),
+            segments: Arc::clone(&self.segments),
+            segment_configs: Arc::clone(&self.segment_configs),
         })
     }
 }
@@ -255,7 +338,7 @@ impl TryFrom<Config> for Snapshot {
     type Error = ConfigError;
 
     fn try_from(config: Config) -> Result<Self, ConfigError> {
-        Snapshot::try_from(&config)
+        crate::validate::snapshot(&config)
     }
 }
 
@@ -264,90 +347,8 @@ impl TryFrom<&Config> for Snapshot {
 
     /// Validates a config: the one place where input is checked.
     fn try_from(config: &Config) -> Result<Self, ConfigError> {
-        if config.schema_version != Config::SCHEMA_VERSION {
-            return Err(ConfigError::UnsupportedSchema {
-                found: config.schema_version,
-                supported: Config::SCHEMA_VERSION,
-            });
-        }
-        if config.revision.is_empty() {
-            return Err(ConfigError::EmptyRevision);
-        }
-        let mut index =
-            HashMap::with_capacity_and_hasher(config.features.len(), RandomState::default());
-        let mut features = Vec::with_capacity(config.features.len());
-        for (position, raw) in config.features.iter().enumerate() {
-            let feature = validate_feature(position, raw)?;
-            if index.insert(feature.name.clone(), position).is_some() {
-                return Err(ConfigError::DuplicateFeature {
-                    feature: raw.name.clone(),
-                });
-            }
-            features.push(Arc::new(feature));
-        }
-        Ok(Snapshot {
-            revision: Revision {
-                label: Arc::from(config.revision.as_str()),
-                edits: 0,
-            },
-            features,
-            index: Arc::new(index),
-        })
+        crate::validate::snapshot(config)
     }
-}
-
-fn validate_feature(position: usize, raw: &FeatureConfig) -> Result<Feature, ConfigError> {
-    let name = raw.name.as_str();
-    if name.is_empty() {
-        return Err(ConfigError::EmptyName { index: position });
-    }
-    if name.trim() != name {
-        return Err(ConfigError::NameWhitespace {
-            feature: name.to_owned(),
-        });
-    }
-    let percentage = Percentage::from_percent_f64(raw.percentage).ok_or_else(|| {
-        if (0.0..=100.0).contains(&raw.percentage) {
-            ConfigError::PercentageTooFine {
-                feature: name.to_owned(),
-                value: raw.percentage,
-            }
-        } else {
-            ConfigError::PercentageOutOfRange {
-                feature: name.to_owned(),
-                value: raw.percentage,
-            }
-        }
-    })?;
-    let allow = unit_set(name, "allow", &raw.allow)?;
-    let deny = unit_set(name, "deny", &raw.deny)?;
-    if let Some(unit) = raw.allow.iter().find(|u| deny.contains(u)) {
-        return Err(ConfigError::AllowedAndDenied {
-            feature: name.to_owned(),
-            unit: unit.clone(),
-        });
-    }
-    Ok(Feature {
-        name: name.into(),
-        enabled: raw.enabled,
-        percentage,
-        allow,
-        deny,
-    })
-}
-
-fn unit_set(feature: &str, field: &'static str, units: &[String]) -> Result<UnitSet, ConfigError> {
-    let mut set = HashSet::with_capacity_and_hasher(units.len(), RandomState::default());
-    for unit in units {
-        if unit.is_empty() {
-            return Err(ConfigError::EmptyUnit {
-                feature: feature.to_owned(),
-                field,
-            });
-        }
-        set.insert(Box::from(unit.as_str()));
-    }
-    Ok(UnitSet(set))
 }
 
 impl fmt::Debug for Snapshot {
@@ -355,6 +356,7 @@ impl fmt::Debug for Snapshot {
         f.debug_struct("Snapshot")
             .field("revision", &format_args!("{}", self.revision))
             .field("features", &self.features.len())
+            .field("segments", &self.segments.len())
             .finish()
     }
 }

@@ -61,7 +61,7 @@ fn kill_and_revive() {
     rollouts.kill(FEATURE).expect("known");
     assert_eq!(on_count(&rollouts, 100), 0);
     assert_eq!(
-        rollouts.evaluate(FEATURE, "user-1").reason(),
+        rollouts.load().evaluate(FEATURE, "user-1").reason(),
         Reason::Killed
     );
     // The other feature is untouched.

@@ -1,0 +1,576 @@
+//! Parse, don't validate: a [`Config`] becomes a [`Snapshot`] here, once.
+//! Every check lives in this module; evaluation trusts what it builds.
+//!
+//! Checks run in config order (schema, revision, segments, then features
+//! one by one, then prerequisites across features) and stop at the first
+//! problem, so the error a user sees is the first one in their file.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use foldhash::fast::RandomState;
+
+use crate::rules::{Action, Cmp, Condition, Equality, OwnedVersion, Rule, Segment, Test, TextOp};
+use crate::snapshot::{Feature, Prerequisite, Revision, UnitSet};
+use crate::{
+    ConditionConfig, Config, ConfigError, FeatureConfig, Literal, Operator, Owner, Percentage,
+    RuleConfig, Serve, Snapshot, Variant,
+};
+
+/// The deepest prerequisite chain allowed (`a` needs `b` needs `c` … is
+/// depth 2 for `a`). Evaluation recurses along the chain, so the bound
+/// keeps the request path's stack use small and fixed.
+pub(crate) const MAX_PREREQUISITE_DEPTH: usize = 16;
+
+type Names = HashMap<Box<str>, usize, RandomState>;
+
+pub(crate) fn snapshot(config: &Config) -> Result<Snapshot, ConfigError> {
+    if config.schema_version != Config::SCHEMA_VERSION {
+        return Err(ConfigError::UnsupportedSchema {
+            found: config.schema_version,
+            supported: Config::SCHEMA_VERSION,
+        });
+    }
+    if config.revision.is_empty() {
+        return Err(ConfigError::EmptyRevision);
+    }
+
+    let mut segment_names = Names::default();
+    let mut segments = Vec::with_capacity(config.segments.len());
+    for (i, raw) in config.segments.iter().enumerate() {
+        let owner = Owner::Segment(raw.name.clone());
+        if raw.name.is_empty() {
+            return Err(ConfigError::EmptyField {
+                owner,
+                field: format!("segments[{i}].name"),
+            });
+        }
+        if segment_names.insert(raw.name.as_str().into(), i).is_some() {
+            return Err(ConfigError::DuplicateSegment {
+                segment: raw.name.clone(),
+            });
+        }
+        let conditions = raw
+            .conditions
+            .iter()
+            .enumerate()
+            .map(|(j, c)| condition(&owner, format!("conditions[{j}]"), c, None))
+            .collect::<Result<_, _>>()?;
+        segments.push(Segment {
+            name: raw.name.as_str().into(),
+            conditions,
+        });
+    }
+
+    let mut index = Names::with_capacity_and_hasher(config.features.len(), RandomState::default());
+    let mut features = Vec::with_capacity(config.features.len());
+    for (position, raw) in config.features.iter().enumerate() {
+        let feature = feature(position, raw, &segment_names)?;
+        if index.insert(feature.name.clone(), position).is_some() {
+            return Err(ConfigError::DuplicateFeature {
+                feature: raw.name.clone(),
+            });
+        }
+        features.push(feature);
+    }
+
+    for (position, raw) in config.features.iter().enumerate() {
+        let resolved = raw
+            .prerequisites
+            .iter()
+            .enumerate()
+            .map(|(i, p)| prerequisite(raw, i, p, &index, &features))
+            .collect::<Result<Box<[_]>, _>>()?;
+        features[position].prerequisites = resolved;
+    }
+    check_prerequisite_graph(&features)?;
+
+    Ok(Snapshot {
+        revision: Revision::new(&config.revision),
+        features: features.into_iter().map(Arc::new).collect(),
+        index: Arc::new(index),
+        segments: segments.into(),
+        segment_configs: config.segments.clone().into(),
+    })
+}
+
+fn feature(position: usize, raw: &FeatureConfig, segments: &Names) -> Result<Feature, ConfigError> {
+    let name = raw.name.as_str();
+    if name.is_empty() {
+        return Err(ConfigError::EmptyName { index: position });
+    }
+    if name.trim() != name {
+        return Err(ConfigError::NameWhitespace {
+            feature: name.to_owned(),
+        });
+    }
+    let owner = Owner::Feature(name.to_owned());
+    let percentage = percentage(name, "percentage".into(), raw.percentage)?;
+    let allow = unit_set(name, "allow", &raw.allow)?;
+    let deny = unit_set(name, "deny", &raw.deny)?;
+    if let Some(unit) = raw.allow.iter().find(|u| deny.contains(u)) {
+        return Err(ConfigError::AllowedAndDenied {
+            feature: name.to_owned(),
+            unit: unit.clone(),
+        });
+    }
+    let salt = non_empty(&owner, "salt", raw.salt.as_deref())?.unwrap_or(name);
+    let bucket_by = non_empty(&owner, "bucket_by", raw.bucket_by.as_deref())?;
+    let variants = variants(name, raw)?;
+    let rules = raw
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| rule(&owner, name, i, r, segments, &variants))
+        .collect::<Result<_, _>>()?;
+    Ok(Feature {
+        name: name.into(),
+        salt: salt.into(),
+        bucket_by: bucket_by.map(Into::into),
+        enabled: raw.enabled,
+        percentage,
+        allow,
+        deny,
+        prerequisites: Box::new([]), // resolved once every feature is known
+        rules,
+        variants,
+        source: Arc::new(raw.clone()),
+    })
+}
+
+fn percentage(feature: &str, field: String, value: f64) -> Result<Percentage, ConfigError> {
+    Percentage::from_percent_f64(value).ok_or_else(|| {
+        let feature = feature.to_owned();
+        if (0.0..=100.0).contains(&value) {
+            ConfigError::PercentageTooFine {
+                feature,
+                field,
+                value,
+            }
+        } else {
+            ConfigError::PercentageOutOfRange {
+                feature,
+                field,
+                value,
+            }
+        }
+    })
+}
+
+fn non_empty<'a>(
+    owner: &Owner,
+    field: &str,
+    value: Option<&'a str>,
+) -> Result<Option<&'a str>, ConfigError> {
+    match value {
+        Some("") => Err(ConfigError::EmptyField {
+            owner: owner.clone(),
+            field: field.to_owned(),
+        }),
+        other => Ok(other),
+    }
+}
+
+fn unit_set(feature: &str, field: &'static str, units: &[String]) -> Result<UnitSet, ConfigError> {
+    let mut set = HashSet::with_capacity_and_hasher(units.len(), RandomState::default());
+    for unit in units {
+        if unit.is_empty() {
+            return Err(ConfigError::EmptyUnit {
+                feature: feature.to_owned(),
+                field,
+            });
+        }
+        set.insert(Box::from(unit.as_str()));
+    }
+    Ok(UnitSet(set))
+}
+
+fn variants(feature: &str, raw: &FeatureConfig) -> Result<Box<[Variant]>, ConfigError> {
+    let mut seen = HashSet::<&str, RandomState>::default();
+    let mut end: u32 = 0;
+    let mut out = Vec::with_capacity(raw.variants.len());
+    for (i, v) in raw.variants.iter().enumerate() {
+        if v.name.is_empty() {
+            return Err(ConfigError::EmptyField {
+                owner: Owner::Feature(feature.to_owned()),
+                field: format!("variants[{i}].name"),
+            });
+        }
+        if !seen.insert(&v.name) {
+            return Err(ConfigError::DuplicateVariant {
+                feature: feature.to_owned(),
+                variant: v.name.clone(),
+            });
+        }
+        let weight = percentage(feature, format!("variants[{i}].weight"), v.weight)?;
+        end += u32::from(weight.as_basis_points());
+        out.push(Variant {
+            name: v.name.as_str().into(),
+            weight,
+            value: v.value.clone(),
+            end: u16::try_from(end).unwrap_or(u16::MAX),
+        });
+    }
+    if !out.is_empty() && end != 10_000 {
+        let sum = raw.variants.iter().map(|v| v.weight).sum::<f64>();
+        return Err(ConfigError::VariantWeights {
+            feature: feature.to_owned(),
+            sum: (sum * 100.0).round() / 100.0,
+        });
+    }
+    Ok(out.into())
+}
+
+fn rule(
+    owner: &Owner,
+    feature: &str,
+    i: usize,
+    raw: &RuleConfig,
+    segments: &Names,
+    variants: &[Variant],
+) -> Result<Rule, ConfigError> {
+    let at = format!("rules[{i}]");
+    if raw.name.as_deref() == Some("") {
+        return Err(ConfigError::EmptyField {
+            owner: owner.clone(),
+            field: format!("{at}.name"),
+        });
+    }
+    let actions = usize::from(raw.serve.is_some())
+        + usize::from(raw.variant.is_some())
+        + usize::from(raw.percentage.is_some());
+    if actions != 1 {
+        return Err(ConfigError::Malformed {
+            owner: owner.clone(),
+            field: at,
+            problem: format!(
+                "needs exactly one of `serve`, `variant` or `percentage`, has {actions}"
+            ),
+        });
+    }
+    let action = match (raw.serve, &raw.variant, raw.percentage) {
+        (Some(serve), _, _) => Action::Serve(serve == Serve::On),
+        (_, Some(name), _) => match variants.iter().position(|v| *v.name == **name) {
+            Some(v) => Action::Variant(v),
+            None => {
+                return Err(ConfigError::UnknownVariant {
+                    feature: feature.to_owned(),
+                    field: format!("{at}.variant"),
+                    variant: name.clone(),
+                });
+            }
+        },
+        (_, _, Some(p)) => Action::Percentage(percentage(feature, format!("{at}.percentage"), p)?),
+        (None, None, None) => unreachable!("exactly one action was checked above"),
+    };
+    let conditions: Box<[Condition]> = raw
+        .conditions
+        .iter()
+        .enumerate()
+        .map(|(j, c)| condition(owner, format!("{at}.conditions[{j}]"), c, Some(segments)))
+        .collect::<Result<_, _>>()?;
+    let segment = conditions.iter().find_map(|c| match c {
+        Condition::Segment {
+            index,
+            negate: false,
+        } => Some(*index),
+        _ => None,
+    });
+    Ok(Rule {
+        name: raw.name.as_deref().map(Into::into),
+        conditions,
+        action,
+        segment,
+    })
+}
+
+/// Validates one condition. `segments` is `None` inside a segment, where a
+/// condition may not refer to another segment.
+fn condition(
+    owner: &Owner,
+    at: String,
+    raw: &ConditionConfig,
+    segments: Option<&Names>,
+) -> Result<Condition, ConfigError> {
+    let malformed = |problem: &str| ConfigError::Malformed {
+        owner: owner.clone(),
+        field: at.clone(),
+        problem: problem.to_owned(),
+    };
+    match (&raw.attribute, &raw.segment) {
+        (Some(_), Some(_)) | (None, None) => {
+            Err(malformed("needs exactly one of `attribute` or `segment`"))
+        }
+        (None, Some(segment)) => {
+            let Some(segments) = segments else {
+                return Err(malformed("a segment cannot refer to another segment"));
+            };
+            if raw.op.is_some() || !raw.values.is_empty() || raw.case_insensitive {
+                return Err(malformed(
+                    "a `segment` condition takes no `op`, `values` or `case_insensitive`",
+                ));
+            }
+            match segments.get(segment.as_str()) {
+                Some(&index) => Ok(Condition::Segment {
+                    index,
+                    negate: raw.negate,
+                }),
+                None => Err(ConfigError::UnknownSegment {
+                    owner: owner.clone(),
+                    field: format!("{at}.segment"),
+                    segment: segment.clone(),
+                }),
+            }
+        }
+        (Some(attribute), None) => {
+            if attribute.is_empty() {
+                return Err(ConfigError::EmptyField {
+                    owner: owner.clone(),
+                    field: format!("{at}.attribute"),
+                });
+            }
+            let op = raw.op.ok_or_else(|| malformed("`op` is missing"))?;
+            if raw.values.is_empty() {
+                return Err(malformed("`values` is empty"));
+            }
+            if op == Operator::Equals && raw.values.len() != 1 {
+                return Err(malformed(&format!(
+                    "`equals` takes one value, has {}",
+                    raw.values.len()
+                )));
+            }
+            let test = test(owner, &at, op, &raw.values, raw.case_insensitive)?;
+            Ok(Condition::Attribute {
+                name: attribute.as_str().into(),
+                test,
+                negate: raw.negate,
+            })
+        }
+    }
+}
+
+fn test(
+    owner: &Owner,
+    at: &str,
+    op: Operator,
+    values: &[Literal],
+    fold_case: bool,
+) -> Result<Test, ConfigError> {
+    let wrong = |i: usize, expected: &'static str| ConfigError::OperatorType {
+        owner: owner.clone(),
+        field: format!("{at}.values[{i}]"),
+        op,
+        expected,
+        value: values[i].clone(),
+    };
+    let strings = || -> Result<Box<[Box<str>]>, ConfigError> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                Literal::String(s) => Ok(s.as_str().into()),
+                _ => Err(wrong(i, "a string")),
+            })
+            .collect()
+    };
+    let numbers = || -> Result<Box<[f64]>, ConfigError> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                Literal::Number(n) if n.is_finite() => Ok(*n),
+                _ => Err(wrong(i, "a finite number")),
+            })
+            .collect()
+    };
+    let versions = || -> Result<Box<[OwnedVersion]>, ConfigError> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| match v {
+                Literal::String(s) => {
+                    OwnedVersion::parse(s).ok_or_else(|| ConfigError::InvalidVersion {
+                        owner: owner.clone(),
+                        field: format!("{at}.values[{i}]"),
+                        value: s.clone(),
+                    })
+                }
+                _ => Err(wrong(i, "a version string")),
+            })
+            .collect()
+    };
+    let is_text = matches!(
+        op,
+        Operator::In
+            | Operator::NotIn
+            | Operator::Equals
+            | Operator::StartsWith
+            | Operator::EndsWith
+            | Operator::Contains
+    );
+    if fold_case && !is_text {
+        return Err(ConfigError::Malformed {
+            owner: owner.clone(),
+            field: at.to_owned(),
+            problem: format!(
+                "`case_insensitive` does not apply to operator `{}`",
+                op.as_str()
+            ),
+        });
+    }
+    let text = |op| -> Result<Test, ConfigError> {
+        Ok(Test::Text {
+            op,
+            values: strings()?,
+            fold_case,
+        })
+    };
+    let number = |cmp| -> Result<Test, ConfigError> {
+        Ok(Test::Number {
+            cmp,
+            values: numbers()?,
+        })
+    };
+    let version = |cmp| -> Result<Test, ConfigError> {
+        Ok(Test::Version {
+            cmp,
+            values: versions()?,
+        })
+    };
+    match op {
+        Operator::In | Operator::Equals => Ok(Test::In(equality(values, fold_case))),
+        Operator::NotIn => Ok(Test::NotIn(equality(values, fold_case))),
+        Operator::StartsWith => text(TextOp::StartsWith),
+        Operator::EndsWith => text(TextOp::EndsWith),
+        Operator::Contains => text(TextOp::Contains),
+        Operator::Lt => number(Cmp::Lt),
+        Operator::Lte => number(Cmp::Lte),
+        Operator::Gt => number(Cmp::Gt),
+        Operator::Gte => number(Cmp::Gte),
+        Operator::SemverEq => version(Cmp::Eq),
+        Operator::SemverLt => version(Cmp::Lt),
+        Operator::SemverLte => version(Cmp::Lte),
+        Operator::SemverGt => version(Cmp::Gt),
+        Operator::SemverGte => version(Cmp::Gte),
+    }
+}
+
+fn equality(values: &[Literal], fold_case: bool) -> Equality {
+    let mut eq = Equality {
+        fold_case,
+        ..Equality::default()
+    };
+    let (mut folded, mut numbers, mut bools) = (Vec::new(), Vec::new(), Vec::new());
+    for value in values {
+        match value {
+            Literal::String(s) if fold_case => folded.push(s.as_str().into()),
+            Literal::String(s) => {
+                eq.strings.insert(s.as_str().into());
+            }
+            Literal::Number(n) => numbers.push(*n),
+            Literal::Bool(b) => bools.push(*b),
+        }
+    }
+    eq.folded = folded.into();
+    eq.numbers = numbers.into();
+    eq.bools = bools.into();
+    eq
+}
+
+fn prerequisite(
+    raw: &FeatureConfig,
+    i: usize,
+    p: &crate::PrerequisiteConfig,
+    index: &Names,
+    features: &[Feature],
+) -> Result<Prerequisite, ConfigError> {
+    let Some(&feature) = index.get(p.feature.as_str()) else {
+        return Err(ConfigError::UnknownPrerequisite {
+            feature: raw.name.clone(),
+            field: format!("prerequisites[{i}].feature"),
+            prerequisite: p.feature.clone(),
+        });
+    };
+    let variant = match &p.variant {
+        None => None,
+        Some(name) => match features[feature]
+            .variants
+            .iter()
+            .position(|v| *v.name == **name)
+        {
+            Some(v) => Some(v),
+            None => {
+                return Err(ConfigError::UnknownVariant {
+                    feature: raw.name.clone(),
+                    field: format!("prerequisites[{i}].variant"),
+                    variant: name.clone(),
+                });
+            }
+        },
+    };
+    Ok(Prerequisite { feature, variant })
+}
+
+/// Rejects cycles and chains deeper than [`MAX_PREREQUISITE_DEPTH`].
+///
+/// Iterative (Kahn's algorithm, leaves first), so a config of 100,000
+/// chained features cannot overflow the validator's stack either.
+fn check_prerequisite_graph(features: &[Feature]) -> Result<(), ConfigError> {
+    let n = features.len();
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut pending: Vec<usize> = vec![0; n];
+    for (f, feature) in features.iter().enumerate() {
+        for p in feature.prerequisites.iter() {
+            dependents[p.feature].push(f);
+            pending[f] += 1;
+        }
+    }
+    let mut depth = vec![0usize; n];
+    let mut ready: Vec<usize> = (0..n).filter(|&f| pending[f] == 0).collect();
+    let mut done = 0;
+    while let Some(p) = ready.pop() {
+        done += 1;
+        for &f in &dependents[p] {
+            depth[f] = depth[f].max(depth[p] + 1);
+            pending[f] -= 1;
+            if pending[f] == 0 {
+                ready.push(f);
+            }
+        }
+    }
+    if done < n {
+        // Every feature left waits on another one left: walking prerequisites
+        // among them must come back to a feature already seen.
+        let start = (0..n).find(|&f| pending[f] > 0).unwrap_or(0);
+        let mut path = vec![start];
+        let mut on_path = vec![usize::MAX; n];
+        on_path[start] = 0;
+        let mut at = start;
+        loop {
+            let next = features[at]
+                .prerequisites
+                .iter()
+                .map(|p| p.feature)
+                .find(|&p| pending[p] > 0)
+                .unwrap_or(start);
+            if on_path[next] != usize::MAX {
+                let mut cycle: Vec<String> = path[on_path[next]..]
+                    .iter()
+                    .map(|&f| features[f].name.to_string())
+                    .collect();
+                cycle.push(features[next].name.to_string());
+                return Err(ConfigError::PrerequisiteCycle { cycle });
+            }
+            on_path[next] = path.len();
+            path.push(next);
+            at = next;
+        }
+    }
+    if let Some(f) = (0..n).find(|&f| depth[f] > MAX_PREREQUISITE_DEPTH) {
+        return Err(ConfigError::PrerequisiteTooDeep {
+            feature: features[f].name.to_string(),
+            max: MAX_PREREQUISITE_DEPTH,
+        });
+    }
+    Ok(())
+}

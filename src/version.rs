@@ -1,0 +1,215 @@
+//! [`Version`]: application versions for the `semver_*` operators, parsed
+//! and compared without allocating.
+//!
+//! Semantic Versioning 2.0 precedence, read leniently the way app versions
+//! are written in the wild (as LaunchDarkly and GrowthBook do): `2`, `2.3`
+//! and `v2.3.1` are accepted, missing parts count as zero; a pre-release
+//! (`2.3.1-beta.2`) sorts before its release, its dot-separated identifiers
+//! compared numerically when both are numbers, else as ASCII text, numbers
+//! first; build metadata (`+abc`) is ignored.
+//!
+//! Written here rather than taken from the `semver` crate because that crate
+//! is strict (it rejects `2.3`) and may allocate for long pre-release tags,
+//! while a version attribute is compared on every request.
+
+use core::cmp::Ordering;
+use core::fmt;
+
+/// A parsed version, borrowing its pre-release text.
+///
+/// # Examples
+///
+/// ```
+/// use gradual::Version;
+///
+/// let installed = Version::parse("2.3").unwrap();
+/// assert!(installed < Version::parse("2.3.1").unwrap());
+/// assert!(Version::parse("2.3.1-beta.2").unwrap() < Version::parse("2.3.1").unwrap());
+/// assert_eq!(Version::parse("v2.3.0+build.7"), Version::parse("2.3"));
+/// assert!(Version::parse("2.x").is_none());
+/// ```
+#[derive(Clone, Copy, Debug, Eq)]
+pub struct Version<'a> {
+    major: u64,
+    minor: u64,
+    patch: u64,
+    pre: &'a str,
+}
+
+impl<'a> Version<'a> {
+    /// Parses `[v]MAJOR[.MINOR[.PATCH]][-PRERELEASE][+BUILD]`; `None` if it
+    /// is not a version.
+    pub fn parse(text: &'a str) -> Option<Self> {
+        let text = text.strip_prefix(['v', 'V']).unwrap_or(text);
+        let text = match text.split_once('+') {
+            Some((version, build)) if valid_identifiers(build) => version,
+            Some(_) => return None,
+            None => text,
+        };
+        let (core, pre) = match text.split_once('-') {
+            Some((core, pre)) if valid_identifiers(pre) => (core, pre),
+            Some(_) => return None,
+            None => (text, ""),
+        };
+        let mut parts = core.split('.');
+        let major = number(parts.next()?)?;
+        let minor = parts.next().map_or(Some(0), number)?;
+        let patch = parts.next().map_or(Some(0), number)?;
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(Version {
+            major,
+            minor,
+            patch,
+            pre,
+        })
+    }
+
+    pub(crate) const fn from_parts(triple: (u64, u64, u64), pre: &'a str) -> Self {
+        Version {
+            major: triple.0,
+            minor: triple.1,
+            patch: triple.2,
+            pre,
+        }
+    }
+
+    /// `(major, minor, patch)`.
+    pub fn triple(&self) -> (u64, u64, u64) {
+        (self.major, self.minor, self.patch)
+    }
+
+    /// The pre-release, `""` for a release.
+    pub fn pre_release(&self) -> &'a str {
+        self.pre
+    }
+}
+
+fn number(part: &str) -> Option<u64> {
+    if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    part.parse().ok()
+}
+
+fn valid_identifiers(text: &str) -> bool {
+    text.split('.')
+        .all(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+}
+
+fn compare_pre(a: &str, b: &str) -> Ordering {
+    match (a.is_empty(), b.is_empty()) {
+        (true, true) => return Ordering::Equal,
+        (true, false) => return Ordering::Greater, // a release outranks its pre-releases
+        (false, true) => return Ordering::Less,
+        (false, false) => {}
+    }
+    let (mut xs, mut ys) = (a.split('.'), b.split('.'));
+    loop {
+        match (xs.next(), ys.next()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) => {
+                let order = match (number(x), number(y)) {
+                    (Some(m), Some(n)) => m.cmp(&n),
+                    (Some(_), None) => Ordering::Less,
+                    (None, Some(_)) => Ordering::Greater,
+                    (None, None) => x.cmp(y),
+                };
+                if order != Ordering::Equal {
+                    return order;
+                }
+            }
+        }
+    }
+}
+
+impl Ord for Version<'_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.triple()
+            .cmp(&other.triple())
+            .then_with(|| compare_pre(self.pre, other.pre))
+    }
+}
+
+impl PartialOrd for Version<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Version<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl fmt::Display for Version<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)?;
+        if !self.pre.is_empty() {
+            write!(f, "-{}", self.pre)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> Version<'_> {
+        Version::parse(s).unwrap_or_else(|| panic!("{s} should parse"))
+    }
+
+    #[test]
+    fn semver_spec_precedence_example() {
+        // The ordering example from the Semantic Versioning 2.0 spec, item 11.
+        let chain = [
+            "1.0.0-alpha",
+            "1.0.0-alpha.1",
+            "1.0.0-alpha.beta",
+            "1.0.0-beta",
+            "1.0.0-beta.2",
+            "1.0.0-beta.11",
+            "1.0.0-rc.1",
+            "1.0.0",
+            "2.0.0",
+            "2.1.0",
+            "2.1.1",
+        ];
+        for pair in chain.windows(2) {
+            assert!(v(pair[0]) < v(pair[1]), "{} < {}", pair[0], pair[1]);
+        }
+    }
+
+    #[test]
+    fn lenient_forms() {
+        assert_eq!(v("2"), v("2.0.0"));
+        assert_eq!(v("2.3"), v("2.3.0"));
+        assert_eq!(v("v2.3.1"), v("2.3.1"));
+        assert_eq!(v("2.3.1+build.5"), v("2.3.1"));
+        assert!(v("10.0") > v("9.99.99"));
+    }
+
+    #[test]
+    fn rejects_non_versions() {
+        for bad in [
+            "",
+            "x",
+            "2.x",
+            "1.2.3.4",
+            "1..2",
+            "-1.0",
+            "1.0-",
+            "1.0-beta..1",
+            "1.0+",
+            " 1.0",
+            "1.0 ",
+        ] {
+            assert!(Version::parse(bad).is_none(), "{bad:?} should not parse");
+        }
+    }
+}
