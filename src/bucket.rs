@@ -8,8 +8,20 @@
 //!
 //! # The contract
 //!
-//! Given a *salt* (the feature's name) and a *unit* id (a user id, a
-//! session id, an organisation id …):
+//! Given a *salt* and a *unit* id (a user id, a session id, an
+//! organisation id …):
+//!
+//! - The salt is the feature's `salt` if its config sets one, else the
+//!   feature's name. With the default, buckets are exactly the reference
+//!   algorithm's (`"{feature_name}:{user_id}"`). To rename a feature
+//!   without moving anyone, give the new name the old name as its salt.
+//! - The unit is the context's unit id, or, for a feature with
+//!   `bucket_by`, the value of that (string) attribute, so every unit with
+//!   the same value (an organisation) shares one bucket. Without that
+//!   attribute there is no bucket: the unit is out, with
+//!   [`Reason::MissingBucketBy`](crate::Reason::MissingBucketBy).
+//!
+//! Then:
 //!
 //! 1. Build the key: the UTF-8 bytes of the salt, one byte `:` (0x3A), then the
 //!    UTF-8 bytes of the unit. No normalisation, no trimming, no terminator:
@@ -32,6 +44,34 @@
 //! A reimplementation can compute both numbers from `r = h mod 10000`:
 //! the seed bucket is `r mod 100` and the fine bucket is
 //! `(r mod 100) * 100 + r div 100`.
+//!
+//! # The variant split
+//!
+//! A feature with variants picks one for each unit that gets the feature,
+//! from the same digest but other bits, so no second hash is computed:
+//!
+//! 6. The **variant bucket** is `(h div 2^64) mod 10000`: the first eight
+//!    bytes of the digest, read as a big-endian `u64`, mod 10000.
+//! 7. Variants own consecutive ranges of variant buckets in the order they
+//!    are listed, each as wide as its weight in basis points: with weights
+//!    `[50, 30, 20]` the first owns `0..5000`, the second `5000..8000`, the
+//!    third `8000..10000`. A unit gets the variant whose range holds its
+//!    variant bucket.
+//!
+//! The two buckets are independent: writing `h = hi * 2^64 + lo`, the
+//! rollout bucket is `(hi * 1616 + lo) mod 10000` (as above) and, for any
+//! fixed `hi` (hence any variant bucket), `lo` alone spreads it uniformly.
+//! So a 10% rollout reaches every variant in its weight's proportion, and
+//! changing the rollout percentage never moves an included unit to another
+//! variant: the variant bucket does not depend on the percentage.
+//!
+//! Changing weights moves exactly the units whose variant bucket lies in a
+//! range that changed owner. Moving 10 points of weight between two
+//! *adjacent* variants moves exactly 10% of the feature's units, between
+//! those two only; a change that shifts a boundary further down the list
+//! moves units between every pair of variants whose ranges it slides.
+//! Add new variants at the end with weight taken from the last one to move
+//! the fewest units.
 //!
 //! # Test vectors
 //!

@@ -26,6 +26,60 @@
 //! | `features[].percentage` | number `0..=100`, at most two decimals | `0` | the share of units in the rollout |
 //! | `features[].allow` | list of unit ids | `[]` | units always on (unless denied) |
 //! | `features[].deny` | list of unit ids | `[]` | units always off; deny wins over allow |
+//! | `features[].salt` | string, non-empty | the name | the salt of its buckets ([the contract](mod@crate::bucket)) |
+//! | `features[].bucket_by` | attribute name | the unit id | a string attribute to bucket on (`org_id`) |
+//! | `features[].prerequisites` | list of `{feature, variant?}` | `[]` | features that must evaluate on (to that variant) |
+//! | `features[].rules` | list of rules | `[]` | targeting rules, first match decides |
+//! | `features[].variants` | list of `{name, weight, value?}` | `[]` | weighted variants; weights in percent sum to 100; `value` any JSON |
+//! | `segments` | list of `{name, conditions}` | `[]` | named sets of attribute conditions rules refer to |
+//!
+//! A rule is `{name?, conditions, serve | variant | percentage}`: exactly
+//! one of `serve` (`"on"` / `"off"`), `variant` (a variant's name) or
+//! `percentage`. A condition is either `{attribute, op, values, negate?,
+//! case_insensitive?}` or `{segment, negate?}`.
+//!
+//! | `op` | attribute types | values | holds when the attribute … |
+//! |---|---|---|---|
+//! | `in`, `not_in`, `equals` | string, number, bool, list | strings, numbers, bools (`equals`: one) | equals one of the values / none of them |
+//! | `starts_with`, `ends_with`, `contains` | string, list | strings | starts with / ends with / contains one of them |
+//! | `lt`, `lte`, `gt`, `gte` | number | numbers | is `<`, `<=`, `>`, `>=` one of them |
+//! | `semver_eq`, `semver_lt`, `semver_lte`, `semver_gt`, `semver_gte` | version, or string parsed as one | version strings | compares so with one of them ([`Version`](crate::Version)) |
+//!
+//! For a list attribute a condition holds when any element does.
+//! `case_insensitive` folds ASCII letters only (`"É"` and `"é"` differ),
+//! which keeps comparison free of allocation. `negate` inverts a
+//! condition, but a condition on a **missing** attribute, or on an
+//! attribute of a type its operator does not take, never holds, negated or
+//! not: a rule cannot fire on data the request did not carry.
+//!
+//! A complete example, exercising every field:
+//!
+//! ```json
+//! {
+//!   "schema_version": 1,
+//!   "revision": "2026-11-23.2",
+//!   "segments": [
+//!     { "name": "staff", "conditions": [
+//!       { "attribute": "email", "op": "ends_with", "values": ["@example.com"], "case_insensitive": true } ] }
+//!   ],
+//!   "features": [
+//!     { "name": "new_payments", "percentage": 50, "bucket_by": "org_id" },
+//!     { "name": "new_checkout_design", "salt": "checkout_v2", "percentage": 5,
+//!       "allow": ["qa-1"], "deny": ["vip-7"],
+//!       "prerequisites": [ { "feature": "new_payments" } ],
+//!       "rules": [
+//!         { "name": "old apps", "conditions": [
+//!             { "attribute": "app_version", "op": "semver_lt", "values": ["2.3"] } ], "serve": "off" },
+//!         { "name": "staff", "conditions": [ { "segment": "staff" } ], "variant": "wizard" },
+//!         { "conditions": [ { "attribute": "country", "op": "in", "values": ["NL", "BE"] } ], "percentage": 50 }
+//!       ],
+//!       "variants": [
+//!         { "name": "one_page", "weight": 50, "value": { "steps": 1 } },
+//!         { "name": "wizard", "weight": 50, "value": { "steps": 3 } }
+//!       ] }
+//!   ]
+//! }
+//! ```
 //!
 //! Unknown fields are rejected rather than ignored, so a misspelt field
 //! (`"percentge": 50`) cannot silently leave a feature at 0%.

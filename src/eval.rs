@@ -147,10 +147,16 @@ impl<'s, 'c> Hasher<'s, 'c> {
     /// On when the unit's bucket is below `percentage`, with a variant.
     fn rollout(&mut self, percentage: Percentage, on: Reason<'s>, off: Reason<'s>) -> Decision<'s> {
         let variants: &'s [Variant] = &self.feature.variants;
-        match percentage.as_basis_points() {
-            0 => return Decision::off(off, None),
-            10_000 if variants.is_empty() => return Decision::on(on, None, None),
-            _ => {}
+        if percentage == Percentage::ZERO {
+            return Decision::off(off, None);
+        }
+        if self.key.is_none() {
+            // Even at 100%: the rollout admits bucketing values, and this
+            // unit has none; it is out at every percentage alike.
+            return self.missing();
+        }
+        if percentage == Percentage::FULL && variants.is_empty() {
+            return Decision::on(on, None, None);
         }
         let Some(digest) = self.digest() else {
             return self.missing();

@@ -30,8 +30,13 @@
 //!
 //! - A **unit** is whatever a rollout is sticky to: a user id, a session, a
 //!   device. It is a plain `&str`.
-//! - A **feature** has a name, a kill switch, a rollout [`Percentage`] and
-//!   allow/deny lists of unit ids.
+//! - A **feature** has a name, a kill switch, a rollout [`Percentage`],
+//!   allow/deny lists of unit ids, and optionally targeting rules over
+//!   context attributes, reusable segments, prerequisites, a bucket-by
+//!   attribute, a salt, and weighted variants carrying values (see
+//!   [the config format](config)).
+//! - A [`Context`] is the unit id plus typed attributes ([`Value`]),
+//!   borrowed so a request builds it on the stack.
 //! - A unit's [`Bucket`] for a feature comes from
 //!   [the hash contract](mod@bucket#the-contract): MD5 of `"{feature}:{unit}"`,
 //!   exactly as the reference Python `GradualFeatureRollout` computes it. A
@@ -47,25 +52,41 @@
 //!   [`kill`](Rollouts::kill), [`revive`](Rollouts::revive)), a whole new
 //!   config ([`replace`](Rollouts::replace)) and
 //!   [`rollback`](Rollouts::rollback) to an earlier snapshot.
-//! - Evaluation returns a [`Decision`]: on or off, the [`Reason`] and the
-//!   bucket. It never fails and never panics.
+//! - Evaluation returns a [`Decision`]: on or off, the [`Reason`], the
+//!   [`Variant`] and the bucket. It never fails and never panics. A
+//!   decision borrows from its snapshot; [`Rollouts::load`] gives one to
+//!   evaluate in.
 //!
 //! # Evaluation order
 //!
-//! For a feature name and a unit, the first step that applies decides:
+//! For a feature name and a [`Context`] (a unit id and its attributes),
+//! the first step that applies decides:
 //!
 //! 1. No feature of that name in the snapshot: **off**,
 //!    [`Reason::UnknownFeature`].
 //! 2. The feature's kill switch is off (`enabled: false`): **off**,
 //!    [`Reason::Killed`].
-//! 3. The unit is on the deny list: **off**, [`Reason::Denied`]. Deny wins
-//!    over allow (a config listing a unit in both is rejected anyway).
-//! 4. The unit is on the allow list: **on**, [`Reason::Allowed`].
-//! 5. The percentage is 0% or 100%: **off** with [`Reason::OutOfRollout`] or
-//!    **on** with [`Reason::InRollout`], without hashing.
-//! 6. Otherwise the unit's fine bucket is computed: **on** with
-//!    [`Reason::InRollout`] when it is below the percentage, else **off**
-//!    with [`Reason::OutOfRollout`]. The decision carries the bucket.
+//! 3. A prerequisite feature does not evaluate on for this context (or not
+//!    to the variant it requires): **off**, [`Reason::PrerequisiteFailed`].
+//! 4. The unit id is on the deny list: **off**, [`Reason::Denied`].
+//! 5. The unit id is on the allow list: **on**, [`Reason::Allowed`].
+//! 6. The first targeting rule whose conditions all hold decides, with
+//!    [`Reason::Rule`] (its index, name, and first segment): `serve: on` is
+//!    **on**, `serve: off` is **off**, `variant` is **on** with that
+//!    variant, and `percentage` is **on** when the unit's bucket is below
+//!    the rule's percentage, else **off**.
+//! 7. The feature's own percentage: 0% is **off**
+//!    ([`Reason::OutOfRollout`]); otherwise **on** ([`Reason::InRollout`])
+//!    when the unit's bucket is below it, else **off**
+//!    ([`Reason::OutOfRollout`]). 100% without variants needs no hash.
+//!
+//! Wherever the answer is **on** and the feature has variants, the variant
+//! comes from the split ([the variant split](mod@bucket#the-variant-split)),
+//! except for a rule that names its variant. Wherever a bucket is needed
+//! (a percentage, the split) and the feature buckets by an attribute the
+//! context lacks, the answer is **off** with [`Reason::MissingBucketBy`].
+//! The MD5 of a unit is computed at most once per evaluation, and not at
+//! all on the paths that need no bucket.
 //!
 //! # What it costs, and what is guaranteed
 //!
