@@ -8,7 +8,10 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use md5::{Digest, Md5};
 use std::hint::black_box;
 
-use gradual::{Config, FeatureConfig, Rollouts, Snapshot};
+use gradual::{
+    ConditionConfig, Config, Context, FeatureConfig, Operator, Rollouts, RuleConfig, Serve,
+    Snapshot, Value, VariantConfig,
+};
 
 /// A typical feature name: 20 characters.
 const FEATURE: &str = "new_checkout_design2";
@@ -27,12 +30,38 @@ fn units() -> Vec<String> {
         .collect()
 }
 
+/// The same 20-character feature name with three rules that the bench's
+/// contexts fail (so every rule is tried) and a three-way variant split.
+const TARGETED: &str = "new_checkout_design3";
+
+fn targeted() -> FeatureConfig {
+    FeatureConfig::new(TARGETED)
+        .percentage(50)
+        .rule(RuleConfig::new(Serve::Off).condition(ConditionConfig::new(
+            "app_version",
+            Operator::SemverLt,
+            ["2.3"],
+        )))
+        .rule(RuleConfig::new(Serve::On).condition(
+            ConditionConfig::new("email", Operator::EndsWith, ["@example.com"]).case_insensitive(),
+        ))
+        .rule(RuleConfig::percentage(10).condition(ConditionConfig::new(
+            "country",
+            Operator::In,
+            ["NL", "BE", "LU"],
+        )))
+        .variant(VariantConfig::new("control", 50))
+        .variant(VariantConfig::new("one_page", 25).value("1p"))
+        .variant(VariantConfig::new("wizard", 25).value("wz"))
+}
+
 fn snapshot() -> Snapshot {
     let config = Config::new("bench")
         .feature(FeatureConfig::new(FEATURE).percentage(50))
         .feature(FeatureConfig::new("killed").percentage(50).enabled(false))
         .feature(FeatureConfig::new("zero").percentage(0))
-        .feature(FeatureConfig::new("full").percentage(100));
+        .feature(FeatureConfig::new("full").percentage(100))
+        .feature(targeted());
     Snapshot::try_from(config).expect("valid bench config")
 }
 
@@ -65,6 +94,19 @@ fn percentage(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % POOL;
             black_box(rollouts.is_enabled(black_box(FEATURE), black_box(&units[i])))
+        })
+    });
+    group.bench_function("snapshot_evaluate_three_rules_and_variants", |b| {
+        let attributes = [
+            ("app_version", Value::Str("2.4.1")),
+            ("email", Value::Str("someone@mail.test")),
+            ("country", Value::Str("FR")),
+        ];
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % POOL;
+            let context = Context::new(black_box(&units[i])).with_attributes(&attributes);
+            black_box(snapshot.evaluate_with(black_box(TARGETED), &context))
         })
     });
     group.finish();
