@@ -145,3 +145,8 @@ pub use percentage::{Percentage, PercentageError};
 pub use rollouts::{Rollouts, SnapshotGuard};
 pub use snapshot::{Feature, Revision, Snapshot, Variant};
 pub use version::Version;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
