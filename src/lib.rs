@@ -121,29 +121,37 @@
 #![doc(test(attr(deny(warnings))))]
 
 pub mod bucket;
+pub mod clock;
 pub mod config;
 mod context;
 mod decision;
+pub mod diff;
 mod error;
 mod eval;
 mod percentage;
+mod reload;
 mod rollouts;
 mod rules;
 mod snapshot;
+pub mod source;
 mod validate;
 mod version;
 
 pub use bucket::{Bucket, bucket};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
     ConditionConfig, Config, FeatureConfig, Literal, Operator, PrerequisiteConfig, RuleConfig,
     SegmentConfig, Serve, VariantConfig,
 };
 pub use context::{Context, Value};
 pub use decision::{Decision, Reason};
+pub use diff::{BlastRadius, ChangeReport, FeatureChange, diff};
 pub use error::{ConfigError, DialError, Owner, RollbackError};
 pub use percentage::{Percentage, PercentageError};
+pub use reload::{Reload, ReloadError, ReloadStatus, Reloader, StatusHandle};
 pub use rollouts::{Rollouts, SnapshotGuard};
 pub use snapshot::{Feature, Revision, Snapshot, Variant};
+pub use source::{Fetch, Layered, Override, Overrides, Source, StaticSource, TestData};
 pub use version::Version;
 
 /// The README's examples, compiled and run as doctests.

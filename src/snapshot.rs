@@ -181,7 +181,9 @@ impl Feature {
         self.rules.len()
     }
 
-    fn to_config(&self) -> FeatureConfig {
+    /// The feature as configured, with the dial's current kill switch and
+    /// percentage.
+    pub fn config(&self) -> FeatureConfig {
         let mut config = (*self.source).clone();
         config.enabled = self.enabled;
         config.percentage = self.percentage.as_percent_f64();
@@ -291,7 +293,7 @@ impl Snapshot {
             schema_version: Config::SCHEMA_VERSION,
             revision: self.revision.to_string(),
             segments: self.segment_configs.to_vec(),
-            features: self.features().map(Feature::to_config).collect(),
+            features: self.features().map(Feature::config).collect(),
         }
     }
 

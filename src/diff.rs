@@ -1,0 +1,310 @@
+//! [`ChangeReport`]: what replacing one snapshot with another changes, and
+//! for whom — computed exactly from the bucket ranges, not by sampling.
+//!
+//! # Blast radius
+//!
+//! For each changed feature the report gives the share of all units whose
+//! decision turns on, turns off, or whose variant changes, **on the
+//! feature's default path**: units that no allow/deny list, prerequisite or
+//! rule decides, which is every unit for a feature without them. Rules
+//! depend on request attributes the library cannot count, so a rule change
+//! is listed by field, without a share.
+//!
+//! With the same salt and bucket-by, a rollout of `p` admits exactly the
+//! bucket range `[0, p)`, so moving from `p` to `q` turns on `q - p` of the
+//! units (or off `p - q`) — exact. Variants own fixed ranges of the variant
+//! bucket, so the share that changes variant is the width of the ranges
+//! whose owner changed, times the share on before and after (the two
+//! buckets are independent). When the salt or bucket-by changes, every
+//! unit is rehashed; the shares are then the expected values for
+//! independent buckets, and [`BlastRadius::exact`] is `false`.
+
+use core::fmt;
+
+use crate::{FeatureConfig, Revision, Snapshot};
+
+/// What a new snapshot changes relative to an old one.
+///
+/// ```
+/// use gradual::{Config, FeatureConfig, Snapshot};
+///
+/// let old = Snapshot::try_from(Config::new("r1").feature(FeatureConfig::new("checkout").percentage(5)))?;
+/// let new = Snapshot::try_from(Config::new("r2").feature(FeatureConfig::new("checkout").percentage(25)))?;
+/// let report = gradual::diff(&old, &new);
+/// let checkout = &report.changed()[0];
+/// assert_eq!(checkout.fields(), ["percentage"]);
+/// assert_eq!(checkout.blast_radius().turned_on(), 0.20); // exactly 20% of units turn on
+/// println!("{report}");
+/// # Ok::<(), gradual::ConfigError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChangeReport {
+    from: Revision,
+    to: Revision,
+    added: Vec<String>,
+    removed: Vec<String>,
+    changed: Vec<FeatureChange>,
+}
+
+/// One feature present in both snapshots that differs between them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeatureChange {
+    feature: String,
+    fields: Vec<&'static str>,
+    blast: BlastRadius,
+}
+
+/// The shares of all units (0.0 to 1.0) whose default-path decision
+/// changes; see the [module docs](self).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BlastRadius {
+    turned_on: f64,
+    turned_off: f64,
+    variant_changed: f64,
+    exact: bool,
+}
+
+impl ChangeReport {
+    /// The revision replaced.
+    pub fn from(&self) -> &Revision {
+        &self.from
+    }
+    /// The revision that replaces it.
+    pub fn to(&self) -> &Revision {
+        &self.to
+    }
+    /// Features only in the new snapshot, in its order.
+    pub fn added(&self) -> &[String] {
+        &self.added
+    }
+    /// Features only in the old snapshot, in its order.
+    pub fn removed(&self) -> &[String] {
+        &self.removed
+    }
+    /// Features in both that differ, in the new snapshot's order.
+    pub fn changed(&self) -> &[FeatureChange] {
+        &self.changed
+    }
+    /// Whether nothing changed but (perhaps) the revision label.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
+}
+
+impl FeatureChange {
+    /// The feature's name.
+    pub fn feature(&self) -> &str {
+        &self.feature
+    }
+    /// The config fields that differ (`enabled`, `percentage`, `variants`,
+    /// `rules`, `allow`, `deny`, `prerequisites`, `salt`, `bucket_by`).
+    pub fn fields(&self) -> &[&'static str] {
+        &self.fields
+    }
+    /// Who is affected on the default path.
+    pub fn blast_radius(&self) -> BlastRadius {
+        self.blast
+    }
+}
+
+impl BlastRadius {
+    /// The share of units that were off and are now on.
+    pub fn turned_on(&self) -> f64 {
+        self.turned_on
+    }
+    /// The share of units that were on and are now off.
+    pub fn turned_off(&self) -> f64 {
+        self.turned_off
+    }
+    /// The share of units on before and after that get another variant.
+    pub fn variant_changed(&self) -> f64 {
+        self.variant_changed
+    }
+    /// `false` when buckets were rehashed (a salt or bucket-by change) and
+    /// the shares are expectations rather than exact counts.
+    pub fn exact(&self) -> bool {
+        self.exact
+    }
+}
+
+/// Compares two snapshots without swapping anything: what
+/// [`Reloader::reload`](crate::Reloader::reload) would report, before it
+/// happens.
+pub fn diff(old: &Snapshot, new: &Snapshot) -> ChangeReport {
+    let removed = old
+        .features()
+        .filter(|f| new.feature(f.name()).is_none())
+        .map(|f| f.name().to_owned())
+        .collect();
+    let mut added = Vec::new();
+    let mut changed = Vec::new();
+    for f in new.features() {
+        match old.feature(f.name()) {
+            None => added.push(f.name().to_owned()),
+            Some(before) => {
+                let (a, b) = (before.config(), f.config());
+                let fields = changed_fields(&a, &b);
+                if !fields.is_empty() {
+                    changed.push(FeatureChange {
+                        feature: f.name().to_owned(),
+                        fields,
+                        blast: blast(&a, &b),
+                    });
+                }
+            }
+        }
+    }
+    ChangeReport {
+        from: old.revision().clone(),
+        to: new.revision().clone(),
+        added,
+        removed,
+        changed,
+    }
+}
+
+fn changed_fields(a: &FeatureConfig, b: &FeatureConfig) -> Vec<&'static str> {
+    let mut fields = Vec::new();
+    let mut check = |name, differs: bool| {
+        if differs {
+            fields.push(name);
+        }
+    };
+    check("enabled", a.enabled != b.enabled);
+    check("percentage", a.percentage != b.percentage);
+    check("variants", a.variants != b.variants);
+    check("rules", a.rules != b.rules);
+    check("allow", a.allow != b.allow);
+    check("deny", a.deny != b.deny);
+    check("prerequisites", a.prerequisites != b.prerequisites);
+    check(
+        "salt",
+        a.salt.as_deref().unwrap_or(&a.name) != b.salt.as_deref().unwrap_or(&b.name),
+    );
+    check("bucket_by", a.bucket_by != b.bucket_by);
+    fields
+}
+
+/// The share of units on by default (0.0 to 1.0).
+fn on_share(f: &FeatureConfig) -> f64 {
+    if f.enabled { f.percentage / 100.0 } else { 0.0 }
+}
+
+fn blast(a: &FeatureConfig, b: &FeatureConfig) -> BlastRadius {
+    let (pa, pb) = (on_share(a), on_share(b));
+    let same_hash = a.salt.as_deref().unwrap_or(&a.name) == b.salt.as_deref().unwrap_or(&b.name)
+        && a.bucket_by == b.bucket_by;
+    if !same_hash {
+        return BlastRadius {
+            turned_on: round(pb * (1.0 - pa)),
+            turned_off: round(pa * (1.0 - pb)),
+            variant_changed: round(pa * pb * moved_variant_width(a, b)),
+            exact: false,
+        };
+    }
+    BlastRadius {
+        turned_on: round((pb - pa).max(0.0)),
+        turned_off: round((pa - pb).max(0.0)),
+        variant_changed: round(pa.min(pb) * moved_variant_width(a, b)),
+        exact: true,
+    }
+}
+
+/// Rounds away float noise below a hundredth of a basis point: inputs are
+/// whole basis points, so products of two have at most eight decimals.
+fn round(x: f64) -> f64 {
+    (x * 1e8).round() / 1e8
+}
+
+/// The share (0.0 to 1.0) of the variant-bucket space whose variant
+/// changes between `a` and `b`; a feature without variants owns all of it
+/// with "no variant".
+fn moved_variant_width(a: &FeatureConfig, b: &FeatureConfig) -> f64 {
+    let ranges = |f: &FeatureConfig| -> Vec<(u32, Option<String>)> {
+        // (end in basis points, owner), ends ascending.
+        let mut end = 0u32;
+        let mut out = Vec::new();
+        for v in &f.variants {
+            end += (v.weight * 100.0).round() as u32;
+            out.push((end, Some(v.name.clone())));
+        }
+        if out.is_empty() {
+            out.push((10_000, None));
+        }
+        out
+    };
+    let (ra, rb) = (ranges(a), ranges(b));
+    let mut breaks: Vec<u32> = ra.iter().chain(&rb).map(|(e, _)| *e).collect();
+    breaks.sort_unstable();
+    breaks.dedup();
+    let owner = |r: &[(u32, Option<String>)], x: u32| {
+        r.iter().find(|(e, _)| x < *e).and_then(|(_, o)| o.clone())
+    };
+    let mut start = 0u32;
+    let mut moved = 0u32;
+    for end in breaks {
+        if end > start && owner(&ra, start) != owner(&rb, start) {
+            moved += end - start;
+        }
+        start = end;
+    }
+    f64::from(moved) / 10_000.0
+}
+
+fn percent(share: f64) -> String {
+    let p = share * 100.0;
+    let text = format!("{p:.4}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    format!("{text}%")
+}
+
+impl fmt::Display for ChangeReport {
+    /// One line of summary, then a line per feature:
+    ///
+    /// ```text
+    /// r1 -> r2: 1 added, 0 removed, 1 changed
+    ///   + search_v2
+    ///   ~ checkout (percentage): turns on 20% of units
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} -> {}: {} added, {} removed, {} changed",
+            self.from,
+            self.to,
+            self.added.len(),
+            self.removed.len(),
+            self.changed.len()
+        )?;
+        for name in &self.added {
+            write!(f, "\n  + {name}")?;
+        }
+        for name in &self.removed {
+            write!(f, "\n  - {name}")?;
+        }
+        for c in &self.changed {
+            write!(f, "\n  ~ {} ({})", c.feature, c.fields.join(", "))?;
+            let b = c.blast;
+            let mut parts = Vec::new();
+            if b.turned_on > 0.0 {
+                parts.push(format!("turns on {} of units", percent(b.turned_on)));
+            }
+            if b.turned_off > 0.0 {
+                parts.push(format!("turns off {} of units", percent(b.turned_off)));
+            }
+            if b.variant_changed > 0.0 {
+                parts.push(format!(
+                    "changes the variant of {} of units",
+                    percent(b.variant_changed)
+                ));
+            }
+            if !parts.is_empty() {
+                write!(f, ": {}", parts.join(", "))?;
+                if !b.exact {
+                    f.write_str(" (expected: buckets rehashed)")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
