@@ -45,41 +45,22 @@
 //! | `lt`, `lte`, `gt`, `gte` | number | numbers | is `<`, `<=`, `>`, `>=` one of them |
 //! | `semver_eq`, `semver_lt`, `semver_lte`, `semver_gt`, `semver_gte` | version, or string parsed as one | version strings | compares so with one of them ([`Version`](crate::Version)) |
 //!
-//! For a list attribute a condition holds when any element does.
+//! For a list attribute, a string or equality condition holds when any
+//! element matches, except `not_in`, which holds when no element is in the
+//! values; numeric and version operators do not take lists. A NaN number
+//! attribute matches nothing.
 //! `case_insensitive` folds ASCII letters only (`"É"` and `"é"` differ),
 //! which keeps comparison free of allocation. `negate` inverts a
 //! condition, but a condition on a **missing** attribute, or on an
 //! attribute of a type its operator does not take, never holds, negated or
-//! not: a rule cannot fire on data the request did not carry.
+//! not: a rule cannot fire on data the request did not carry. A negated
+//! *segment* is different: it holds for every unit not in the segment,
+//! including units that lack the segment's attributes.
 //!
-//! A complete example, exercising every field:
+//! A complete example, exercising every field of the format
+//! (`examples/configs/full.json`, which the tests load):
 //!
-//! ```json
-//! {
-//!   "schema_version": 1,
-//!   "revision": "2026-11-23.2",
-//!   "segments": [
-//!     { "name": "staff", "conditions": [
-//!       { "attribute": "email", "op": "ends_with", "values": ["@example.com"], "case_insensitive": true } ] }
-//!   ],
-//!   "features": [
-//!     { "name": "new_payments", "percentage": 50, "bucket_by": "org_id" },
-//!     { "name": "new_checkout_design", "salt": "checkout_v2", "percentage": 5,
-//!       "allow": ["qa-1"], "deny": ["vip-7"],
-//!       "prerequisites": [ { "feature": "new_payments" } ],
-//!       "rules": [
-//!         { "name": "old apps", "conditions": [
-//!             { "attribute": "app_version", "op": "semver_lt", "values": ["2.3"] } ], "serve": "off" },
-//!         { "name": "staff", "conditions": [ { "segment": "staff" } ], "variant": "wizard" },
-//!         { "conditions": [ { "attribute": "country", "op": "in", "values": ["NL", "BE"] } ], "percentage": 50 }
-//!       ],
-//!       "variants": [
-//!         { "name": "one_page", "weight": 50, "value": { "steps": 1 } },
-//!         { "name": "wizard", "weight": 50, "value": { "steps": 3 } }
-//!       ] }
-//!   ]
-//! }
-//! ```
+#![doc = concat!("```json\n", include_str!("../examples/configs/full.json"), "```")]
 //!
 //! Unknown fields are rejected rather than ignored, so a misspelt field
 //! (`"percentge": 50`) cannot silently leave a feature at 0%.
@@ -454,9 +435,10 @@ pub enum Serve {
 ///
 /// Set either `attribute` (with `op` and `values`) or `segment`. The
 /// condition holds when the attribute matches **any** of the values; for a
-/// list attribute, when any element does. A condition on a missing
-/// attribute, or on one of a type the operator does not take, never holds,
-/// negated or not.
+/// list attribute, when any element does (`not_in`: when none is in the
+/// values). A condition on a missing attribute, or on one of a type the
+/// operator does not take, never holds, negated or not. See the
+/// [module docs](self) for the operator table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]

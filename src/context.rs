@@ -82,14 +82,15 @@ impl<'a> From<&'a str> for Context<'a> {
 pub enum Value<'a> {
     /// Text. Also compared as a version by the `semver_*` operators.
     Str(&'a str),
-    /// A number.
+    /// A number. NaN matches no condition.
     Number(f64),
     /// A bool.
     Bool(bool),
     /// An application version, parsed once by the caller.
     Version(Version<'a>),
-    /// A list of strings (roles, groups, tags): a condition holds when any
-    /// element matches.
+    /// A list of strings (roles, groups, tags): a string or equality
+    /// condition holds when any element matches (`not_in`: when none is in
+    /// its values); numeric and version conditions never match a list.
     List(&'a [&'a str]),
 }
 

@@ -89,6 +89,12 @@ pub enum ConfigError {
         /// Where: `salt`, `bucket_by`, `rules[0].conditions[1].attribute`.
         field: String,
     },
+    /// A segment's `name` is empty; `index` is its position in `segments`.
+    #[error("segment #{index}: name is empty")]
+    EmptySegmentName {
+        /// Zero-based position in the config's segment list.
+        index: usize,
+    },
     /// Two segments share a name.
     #[error("segment `{segment}`: name is defined more than once")]
     DuplicateSegment {
@@ -151,7 +157,7 @@ pub enum ConfigError {
     /// A prerequisite chain longer than evaluation allows.
     #[error("feature `{feature}`: prerequisite chain is deeper than {max}")]
     PrerequisiteTooDeep {
-        /// The feature at the top of the chain.
+        /// The first feature, in config order, whose chain is too deep.
         feature: String,
         /// The deepest chain allowed.
         max: usize,

@@ -151,6 +151,11 @@ impl Condition {
 
 impl Test {
     fn apply(&self, value: Value<'_>) -> Option<bool> {
+        if matches!(value, Value::Number(n) if n.is_nan()) {
+            // Not a number: like a type mismatch, it never matches, negated
+            // or not (so `not_in` and a negated `lt` don't fire on it).
+            return None;
+        }
         match self {
             Test::In(eq) => eq.contains(value),
             Test::NotIn(eq) => eq.contains(value).map(|found| !found),

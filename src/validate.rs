@@ -40,10 +40,7 @@ pub(crate) fn snapshot(config: &Config) -> Result<Snapshot, ConfigError> {
     for (i, raw) in config.segments.iter().enumerate() {
         let owner = Owner::Segment(raw.name.clone());
         if raw.name.is_empty() {
-            return Err(ConfigError::EmptyField {
-                owner,
-                field: format!("segments[{i}].name"),
-            });
+            return Err(ConfigError::EmptySegmentName { index: i });
         }
         if segment_names.insert(raw.name.as_str().into(), i).is_some() {
             return Err(ConfigError::DuplicateSegment {
@@ -438,8 +435,8 @@ fn test(
         })
     };
     match op {
-        Operator::In | Operator::Equals => Ok(Test::In(equality(values, fold_case))),
-        Operator::NotIn => Ok(Test::NotIn(equality(values, fold_case))),
+        Operator::In | Operator::Equals => Ok(Test::In(equality(values, fold_case, wrong)?)),
+        Operator::NotIn => Ok(Test::NotIn(equality(values, fold_case, wrong)?)),
         Operator::StartsWith => text(TextOp::StartsWith),
         Operator::EndsWith => text(TextOp::EndsWith),
         Operator::Contains => text(TextOp::Contains),
@@ -455,14 +452,21 @@ fn test(
     }
 }
 
-fn equality(values: &[Literal], fold_case: bool) -> Equality {
+fn equality(
+    values: &[Literal],
+    fold_case: bool,
+    wrong: impl Fn(usize, &'static str) -> ConfigError,
+) -> Result<Equality, ConfigError> {
     let mut eq = Equality {
         fold_case,
         ..Equality::default()
     };
     let (mut folded, mut numbers, mut bools) = (Vec::new(), Vec::new(), Vec::new());
-    for value in values {
+    for (i, value) in values.iter().enumerate() {
         match value {
+            // NaN and infinities have no JSON form, so such a config could
+            // not be written back; and no attribute could equal NaN anyway.
+            Literal::Number(n) if !n.is_finite() => return Err(wrong(i, "a finite number")),
             Literal::String(s) if fold_case => folded.push(s.as_str().into()),
             Literal::String(s) => {
                 eq.strings.insert(s.as_str().into());
@@ -474,7 +478,7 @@ fn equality(values: &[Literal], fold_case: bool) -> Equality {
     eq.folded = folded.into();
     eq.numbers = numbers.into();
     eq.bools = bools.into();
-    eq
+    Ok(eq)
 }
 
 fn prerequisite(
