@@ -1,0 +1,137 @@
+//! The shipped sources: in-memory, test data, and local overrides layered
+//! on a remote source with their documented precedence.
+
+use gradual::{
+    Config, FeatureConfig, Fetch, Layered, Percentage, Reload, Reloader, Revision, Rollouts,
+    Source, StaticSource, TestData,
+};
+
+fn revision() -> Revision {
+    Snapshot::empty().revision().clone()
+}
+use gradual::Snapshot;
+
+#[test]
+fn static_source_answers_unchanged_until_set() {
+    let mut source = StaticSource::new(Config::new("r1"));
+    let mut other_clone = source.clone();
+    assert!(matches!(source.fetch(&revision()), Ok(Fetch::Config(c)) if c.revision == "r1"));
+    assert_eq!(source.fetch(&revision()), Ok(Fetch::Unchanged));
+    other_clone.set(Config::new("r2"));
+    assert!(matches!(source.fetch(&revision()), Ok(Fetch::Config(c)) if c.revision == "r2"));
+    // Each clone tracks what it has seen.
+    assert!(matches!(other_clone.fetch(&revision()), Ok(Fetch::Config(c)) if c.revision == "r2"));
+}
+
+#[test]
+fn test_data_pins_flags_in_a_line() {
+    let flags = TestData::new();
+    let rollouts = flags.rollouts();
+    assert!(!rollouts.is_enabled("x", "u"), "unknown until pinned");
+    flags
+        .on("x")
+        .off("y")
+        .percentage("z", Percentage::from_percent(50).expect("50"));
+    assert!(rollouts.is_enabled("x", "u"));
+    assert!(!rollouts.is_enabled("y", "u"));
+    let on = (0..2000)
+        .filter(|i| rollouts.is_enabled("z", &format!("u{i}")))
+        .count();
+    let expected = (0..2000)
+        .filter(|i| gradual::bucket("z", &format!("u{i}")).percent() < 50)
+        .count();
+    assert_eq!(on, expected, "bucketed as in production");
+    flags.variant("theme", "dark", serde_json::json!({ "bg": "#000" }));
+    let snapshot = rollouts.load();
+    let d = snapshot.evaluate("theme", "u");
+    assert_eq!(d.variant().map(|v| v.name()), Some("dark"));
+    assert_eq!(
+        d.variant().and_then(|v| v.value()),
+        Some(&serde_json::json!({ "bg": "#000" }))
+    );
+    flags.off("x");
+    assert!(!rollouts.is_enabled("x", "u"), "changes apply mid-test");
+    flags.feature(FeatureConfig::new("listed").allow(["vip"]));
+    assert!(rollouts.is_enabled("listed", "vip") && !rollouts.is_enabled("listed", "u"));
+}
+
+#[test]
+#[should_panic(expected = "TestData: feature `bad`: percentage 140 is out of range (0..=100)")]
+fn test_data_panics_loudly_on_an_invalid_feature() {
+    TestData::new().feature(FeatureConfig::new("bad").percentage(140));
+}
+
+#[test]
+fn test_data_is_a_source_too() {
+    let flags = TestData::new();
+    flags.on("x");
+    let rollouts = Rollouts::default();
+    let mut reloader = Reloader::new(flags.clone(), rollouts.clone());
+    assert!(matches!(reloader.reload(), Ok(Reload::Applied(_))));
+    assert!(rollouts.is_enabled("x", "u"));
+    assert_eq!(reloader.reload().expect("ok"), Reload::Unchanged);
+    flags.off("x");
+    reloader.reload().expect("ok");
+    assert!(!rollouts.is_enabled("x", "u"));
+}
+
+#[test]
+fn overrides_win_over_the_remote_for_the_fields_they_set() {
+    let remote = StaticSource::new(
+        Config::new("r1")
+            .feature(FeatureConfig::new("a").percentage(100))
+            .feature(FeatureConfig::new("b").percentage(0)),
+    );
+    let layered = Layered::new(remote.clone());
+    let overrides = layered.overrides();
+    let rollouts = Rollouts::default();
+    let mut reloader = Reloader::new(layered, rollouts.clone());
+    reloader.reload().expect("r1");
+    assert_eq!(rollouts.revision().label(), "r1", "no override, no suffix");
+
+    overrides.kill("a");
+    overrides.set_percentage("b", Percentage::FULL);
+    overrides.kill("not_in_remote"); // applies to nothing, fails nothing
+    assert!(
+        matches!(reloader.reload(), Ok(Reload::Applied(_))),
+        "override changes alone reload"
+    );
+    assert!(!rollouts.is_enabled("a", "u"));
+    assert!(rollouts.is_enabled("b", "u"));
+    assert_eq!(rollouts.revision().label(), "r1+overrides");
+
+    // The remote changes a's percentage and b's kill switch: the fields the
+    // overrides set still win, the others follow the remote.
+    remote.set(
+        Config::new("r2")
+            .feature(FeatureConfig::new("a").percentage(100))
+            .feature(FeatureConfig::new("b").percentage(0).enabled(false)),
+    );
+    reloader.reload().expect("r2");
+    assert!(
+        !rollouts.is_enabled("a", "u"),
+        "the forced kill survives a remote change"
+    );
+    assert!(
+        !rollouts.is_enabled("b", "u"),
+        "b's kill switch was not overridden"
+    );
+
+    overrides.clear("a");
+    overrides.revive("b");
+    reloader.reload().expect("r2 again");
+    assert!(rollouts.is_enabled("a", "u") && rollouts.is_enabled("b", "u"));
+    assert_eq!(overrides.list().len(), 2, "b and not_in_remote remain");
+    assert_eq!(reloader.reload().expect("ok"), Reload::Unchanged);
+}
+
+#[test]
+fn an_override_cannot_put_an_invalid_config_live() {
+    let remote =
+        StaticSource::new(Config::new("r1").feature(FeatureConfig::new("a").percentage(140)));
+    let layered = Layered::new(remote);
+    let rollouts = Rollouts::default();
+    let mut reloader = Reloader::new(layered, rollouts.clone());
+    assert!(reloader.reload().is_err());
+    assert_eq!(rollouts.revision().label(), "empty");
+}
