@@ -157,6 +157,9 @@ fn no_evaluation_path_allocates() {
         "in_rollout",
         "out_of_rollout",
     ] {
-        assert!(reasons.contains(&kind), "{kind} never happened: {reasons:?}");
+        assert!(
+            reasons.contains(&kind),
+            "{kind} never happened: {reasons:?}"
+        );
     }
 }
