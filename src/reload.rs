@@ -45,7 +45,6 @@ pub struct Reloader<S, C = SystemClock> {
 
 /// What one [`Reloader::reload`] did.
 #[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
 pub enum Reload {
     /// The source reported no change; nothing was parsed or swapped.
     Unchanged,
@@ -72,11 +71,13 @@ pub enum ReloadError<E: std::error::Error + 'static> {
 pub struct ReloadStatus {
     /// The revision serving now (dial changes included).
     pub serving: Revision,
-    /// When a reload last succeeded (applied or unchanged).
+    /// When a reload last succeeded (applied, or unchanged while nothing
+    /// was failing).
     pub last_success: Option<SystemTime>,
     /// When the last reload was tried.
     pub last_attempt: Option<SystemTime>,
-    /// The last failure's message, cleared by the next success.
+    /// The last failure's message, cleared by the next applied config (or
+    /// the next fetch, for a source error).
     pub last_error: Option<String>,
     /// Failures since the last success.
     pub consecutive_failures: u32,
@@ -126,6 +127,11 @@ impl<S: Source, C: Clock> Reloader<S, C> {
     /// A config whose contents equal the serving snapshot's (revision
     /// label aside) is applied all the same, so the revision serving is
     /// always the source's latest.
+    ///
+    /// [`Reload::Unchanged`] repeats the source's previous answer: after a
+    /// failed reload it leaves the failure standing in the
+    /// [status](Self::status) (the source still holds a config that cannot
+    /// go live), and only a successful fetch and swap clears it.
     pub fn reload(&mut self) -> Result<Reload, ReloadError<S::Error>> {
         let now = self.clock.now();
         let serving = self.rollouts.revision();
@@ -147,6 +153,9 @@ impl<S: Source, C: Clock> Reloader<S, C> {
         let mut progress = self.status.lock().unwrap_or_else(PoisonError::into_inner);
         progress.last_attempt = Some(now);
         match &outcome {
+            // "Unchanged" repeats the source's last answer; if that answer
+            // was rejected, it still is, and the status must keep saying so.
+            Ok(Reload::Unchanged) if progress.last_error.is_some() => {}
             Ok(reload) => {
                 progress.last_success = Some(now);
                 progress.last_error = None;

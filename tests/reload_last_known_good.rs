@@ -73,6 +73,7 @@ fn source_errors_keep_serving_and_are_reported() {
             Err(std::io::Error::other("connection refused")),
             Err(std::io::Error::other("timed out")),
             Ok(Fetch::Unchanged),
+            Ok(Fetch::Config(good("r2", 60))),
         ],
         fetches: Arc::clone(&fetches),
     };
@@ -106,15 +107,50 @@ fn source_errors_keep_serving_and_are_reported() {
     );
     assert_eq!(s.consecutive_failures, 2);
 
+    // "Unchanged" after a failure repeats the failing answer: still failing.
     clock.advance(Duration::from_secs(30));
     assert_eq!(reloader.reload().expect("unchanged"), Reload::Unchanged);
     let s = status.get();
-    assert_eq!(s.last_success, Some(t1 + Duration::from_secs(90)));
+    assert_eq!(s.last_success, Some(t1));
+    assert_eq!(s.last_attempt, Some(t1 + Duration::from_secs(90)));
+    assert_eq!(
+        s.last_error.as_deref(),
+        Some("fetching config failed: timed out")
+    );
+    assert_eq!(s.consecutive_failures, 2);
+
+    // A good config clears it.
+    clock.advance(Duration::from_secs(30));
+    assert!(matches!(reloader.reload(), Ok(Reload::Applied(_))));
+    let s = status.get();
+    assert_eq!(s.last_success, Some(t1 + Duration::from_secs(120)));
     assert_eq!(
         (s.last_error, s.consecutive_failures, s.applied),
-        (None, 0, 1)
+        (None, 0, 2)
     );
-    assert_eq!(fetches.load(Ordering::Relaxed), 4);
+    assert_eq!(fetches.load(Ordering::Relaxed), 5);
+}
+
+#[test]
+fn a_rejected_config_stays_reported_while_the_source_holds_it() {
+    let source = StaticSource::new(good("r1", 50));
+    let rollouts = Rollouts::default();
+    let mut reloader = Reloader::new(source.clone(), rollouts.clone());
+    reloader.reload().expect("r1");
+    source.set(good("r2", 140));
+    assert!(reloader.reload().is_err());
+    for _ in 0..3 {
+        assert_eq!(reloader.reload().expect("unchanged"), Reload::Unchanged);
+        let s = reloader.status();
+        assert_eq!(
+            s.last_error.as_deref(),
+            Some("config rejected: feature `checkout`: percentage 140 is out of range (0..=100)")
+        );
+        assert_eq!(s.serving.to_string(), "r1");
+    }
+    source.set(good("r3", 10));
+    reloader.reload().expect("r3");
+    assert_eq!(reloader.status().last_error, None);
 }
 
 #[test]
