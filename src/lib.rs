@@ -106,10 +106,25 @@
 //!   swap finishes its request on the new one. Swaps are instant for the
 //!   next load, not retroactive.
 //!
-//! # No I/O, no threads
+//! # Plugging in a source
 //!
 //! The crate reads no files, opens no sockets and starts no threads. Where
-//! the config comes from, and when it is reloaded, is the service's choice.
+//! the config comes from is a [`Source`] the service writes (or one of the
+//! shipped [`StaticSource`], [`TestData`], [`Layered`]); when it is
+//! reloaded is the service's choice: it calls [`Reloader::reload`], which
+//! swaps in only fully valid configs, keeps the last known-good one
+//! serving otherwise, and returns a [`ChangeReport`] of who the change
+//! affects. Time comes from an injectable [`Clock`].
+//!
+//! ```
+//! use gradual::{Rollouts, TestData};
+//!
+//! // In a service's own tests: pin flags in a line.
+//! let flags = TestData::new();
+//! flags.on("new_checkout_design");
+//! let rollouts: Rollouts = flags.rollouts();
+//! assert!(rollouts.is_enabled("new_checkout_design", "user-42"));
+//! ```
 
 #![forbid(unsafe_code)]
 #![warn(
