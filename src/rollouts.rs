@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use arc_swap::ArcSwap;
 
-use crate::{Context, DialError, Percentage, Revision, RollbackError, Snapshot};
+use crate::{Context, DialError, Metrics, Percentage, Revision, RollbackError, Snapshot};
 
 /// A cheaply clonable handle to the serving rollout state.
 ///
@@ -56,6 +56,66 @@ struct Shared {
     serving: ArcSwap<Snapshot>,
     /// Held by writers only; readers never touch it.
     writer: Mutex<History>,
+    /// Attached to every snapshot as it goes live; `None` records nothing.
+    metrics: Option<Metrics>,
+}
+
+/// Builds a [`Rollouts`] handle with non-default settings.
+///
+/// ```
+/// use gradual::{Metrics, Rollouts, Snapshot};
+///
+/// let metrics = Metrics::new();
+/// let rollouts = Rollouts::builder().history(64).metrics(metrics.clone()).build(Snapshot::empty());
+/// let quiet = Rollouts::builder().no_metrics().build(Snapshot::empty());
+/// assert!(quiet.metrics().is_none());
+/// # let _ = rollouts;
+/// ```
+#[derive(Debug)]
+pub struct RolloutsBuilder {
+    history: usize,
+    metrics: Option<Metrics>,
+}
+
+impl RolloutsBuilder {
+    /// Keeps up to `limit` earlier snapshots for rollback (`0` keeps none).
+    #[must_use]
+    pub fn history(mut self, limit: usize) -> Self {
+        self.history = limit;
+        self
+    }
+
+    /// Records exposures into `metrics` (a registry can be shared by
+    /// several handles).
+    #[must_use]
+    pub fn metrics(mut self, metrics: Metrics) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// Records no exposure metrics at all.
+    #[must_use]
+    pub fn no_metrics(mut self) -> Self {
+        self.metrics = None;
+        self
+    }
+
+    /// A handle serving `snapshot`.
+    pub fn build(self, mut snapshot: Snapshot) -> Rollouts {
+        if let Some(metrics) = &self.metrics {
+            metrics.attach(&mut snapshot);
+        }
+        Rollouts {
+            shared: Arc::new(Shared {
+                serving: ArcSwap::from_pointee(snapshot),
+                writer: Mutex::new(History {
+                    previous: VecDeque::new(),
+                    limit: self.history,
+                }),
+                metrics: self.metrics,
+            }),
+        }
+    }
 }
 
 /// Snapshots that served before the current one, newest last.
@@ -93,23 +153,29 @@ impl Rollouts {
     pub const DEFAULT_HISTORY: usize = 16;
 
     /// A handle serving `snapshot`, keeping [`Self::DEFAULT_HISTORY`]
-    /// earlier snapshots for rollback.
+    /// earlier snapshots for rollback and recording exposure
+    /// [`Metrics`] (read them with [`Rollouts::metrics`]).
     pub fn new(snapshot: Snapshot) -> Self {
-        Self::with_history(snapshot, Self::DEFAULT_HISTORY)
+        Self::builder().build(snapshot)
     }
 
     /// A handle serving `snapshot`, keeping up to `limit` earlier snapshots
     /// for rollback (`0` keeps none).
     pub fn with_history(snapshot: Snapshot, limit: usize) -> Self {
-        Rollouts {
-            shared: Arc::new(Shared {
-                serving: ArcSwap::from_pointee(snapshot),
-                writer: Mutex::new(History {
-                    previous: VecDeque::new(),
-                    limit,
-                }),
-            }),
+        Self::builder().history(limit).build(snapshot)
+    }
+
+    /// Settings beyond the defaults: history length, metrics.
+    pub fn builder() -> RolloutsBuilder {
+        RolloutsBuilder {
+            history: Self::DEFAULT_HISTORY,
+            metrics: Some(Metrics::new()),
         }
+    }
+
+    /// The exposure metrics this handle records, if it records any.
+    pub fn metrics(&self) -> Option<&Metrics> {
+        self.shared.metrics.as_ref()
     }
 
     // ----- readers: lock-free, never block -----
@@ -192,7 +258,11 @@ impl Rollouts {
     ) -> Result<Revision, E> {
         let mut history = self.lock_writer();
         let current = self.shared.serving.load_full();
-        let next = Arc::new(change(&current)?);
+        let mut next = change(&current)?;
+        if let Some(metrics) = &self.shared.metrics {
+            metrics.attach(&mut next);
+        }
+        let next = Arc::new(next);
         let revision = next.revision().clone();
         self.shared.serving.store(next);
         history.push(current);

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 
+use crate::metrics::Exposure;
 use crate::rules::{Rule, Segment};
 use crate::{
     Config, ConfigError, Context, Decision, DialError, FeatureConfig, Percentage, Reason,
@@ -44,6 +45,9 @@ pub struct Snapshot {
     pub(crate) index: Arc<HashMap<Box<str>, usize, RandomState>>,
     pub(crate) segments: Arc<[Segment]>,
     pub(crate) segment_configs: Arc<[SegmentConfig]>,
+    /// Exposure counters, attached when the snapshot goes live in a handle
+    /// that records metrics.
+    pub(crate) exposure: Option<Arc<Exposure>>,
 }
 
 /// Which config a snapshot came from, and how many dial changes were made
@@ -126,6 +130,8 @@ pub struct Variant {
     pub(crate) value: Option<serde_json::Value>,
     /// The end (exclusive, in basis points) of its range of variant buckets.
     pub(crate) end: u16,
+    /// Its position in the feature's variants.
+    pub(crate) index: usize,
 }
 
 impl Variant {
@@ -225,6 +231,7 @@ impl Snapshot {
             index: Arc::default(),
             segments: Arc::from([]),
             segment_configs: Arc::from([]),
+            exposure: None,
         }
     }
 
@@ -259,10 +266,14 @@ impl Snapshot {
     /// ```
     #[inline]
     pub fn evaluate_with(&self, feature: &str, context: &Context<'_>) -> Decision<'_> {
-        match self.index.get(feature) {
-            Some(&i) => crate::eval::evaluate(self, i, context),
-            None => Decision::off(Reason::UnknownFeature, None),
+        let Some(&i) = self.index.get(feature) else {
+            return Decision::off(Reason::UnknownFeature, None);
+        };
+        let decision = crate::eval::evaluate(self, i, context);
+        if let (Some(exposure), Some(f)) = (&self.exposure, self.features.get(i)) {
+            exposure.record(i, f, context, &decision);
         }
+        decision
     }
 
     /// Whether `unit` gets `feature`: `evaluate(feature, unit).is_enabled()`.
@@ -332,6 +343,7 @@ impl Snapshot {
             index: Arc::clone(&self.index),
             segments: Arc::clone(&self.segments),
             segment_configs: Arc::clone(&self.segment_configs),
+            exposure: self.exposure.clone(),
         })
     }
 }

@@ -88,6 +88,7 @@ pub(crate) fn snapshot(config: &Config) -> Result<Snapshot, ConfigError> {
         index: Arc::new(index),
         segments: segments.into(),
         segment_configs: config.segments.clone().into(),
+        exposure: None,
     })
 }
 
@@ -206,6 +207,7 @@ fn variants(feature: &str, raw: &FeatureConfig) -> Result<Box<[Variant]>, Config
             weight,
             value: v.value.clone(),
             end: u16::try_from(end).unwrap_or(u16::MAX),
+            index: i,
         });
     }
     if !out.is_empty() && end != 10_000 {

@@ -1,0 +1,355 @@
+//! Exposure metrics: how many evaluations of each feature came out on and
+//! off, by reason and by variant — recorded lock-free on the request path.
+//!
+//! # How it is recorded
+//!
+//! Every feature has a block of counters per *stripe*; a thread adds only
+//! to its own stripe (threads are assigned stripes round-robin on their
+//! first evaluation), and each stripe's counters sit on cache lines of
+//! their own. So recording is one uncontended atomic add (two with a
+//! variant), and two threads evaluating the same feature never fight over
+//! a cache line. Reading sums the stripes.
+//!
+//! Counters belong to a [`Metrics`] registry, keyed by feature name (and
+//! its set of variant names), and are attached to a snapshot when it goes
+//! live in a [`Rollouts`](crate::Rollouts) handle: counts carry on across
+//! dial changes, rollbacks and reloads. Only the feature asked for is
+//! counted (not the prerequisites evaluated on its behalf), and an unknown
+//! feature is not counted (its name is arbitrary input).
+//!
+//! # Reading
+//!
+//! - [`Metrics::snapshot`] returns the totals so far, [`Exposures`].
+//! - [`Exposures::since`] subtracts an earlier snapshot: the delta an
+//!   exporter pushes on each interval.
+//! - An [`Observer`] receives every recorded decision, for users with a
+//!   sink of their own.
+//!
+//! Recording is on by default in [`Rollouts::new`](crate::Rollouts::new);
+//! [`Rollouts::builder`](crate::Rollouts::builder) can switch it off
+//! entirely, which leaves one untaken branch per evaluation.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::{Context, Decision, Feature, Reason, Snapshot};
+
+mod counters;
+mod observer;
+
+pub use observer::Observer;
+
+use counters::CounterBlock;
+
+/// A registry of exposure counters. Clones share it.
+///
+/// ```
+/// use gradual::{Config, FeatureConfig, Metrics, Rollouts, Snapshot};
+///
+/// let metrics = Metrics::new();
+/// let rollouts = Rollouts::builder().metrics(metrics.clone()).build(Snapshot::try_from(
+///     Config::new("r1").feature(FeatureConfig::new("checkout").percentage(100)),
+/// )?);
+/// for user in ["a", "b", "c"] {
+///     rollouts.is_enabled("checkout", user);
+/// }
+/// let counts = metrics.snapshot();
+/// assert_eq!(counts.feature("checkout").unwrap().on, 3);
+/// # Ok::<(), gradual::ConfigError>(())
+/// ```
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Arc<Registry>,
+}
+
+struct Registry {
+    stripes: usize,
+    blocks: Mutex<Blocks>,
+    observer: Option<Arc<dyn Observer>>,
+}
+
+/// A feature's name and its variants' names: a counter block's identity.
+type BlockKey = (Box<str>, Box<[Box<str>]>);
+
+#[derive(Default)]
+struct Blocks {
+    /// Every block ever made, in creation order, so totals survive a
+    /// feature's variants changing (its old block keeps its counts).
+    all: Vec<Arc<CounterBlock>>,
+    by_key: HashMap<BlockKey, Arc<CounterBlock>>,
+}
+
+/// What a live snapshot records into: one counter block per feature, in
+/// the snapshot's feature order, and the observer.
+pub(crate) struct Exposure {
+    registry: Arc<Registry>,
+    blocks: Box<[Arc<CounterBlock>]>,
+}
+
+impl Metrics {
+    /// A registry with as many stripes as the machine has hardware threads
+    /// (at most 8).
+    pub fn new() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Self::with_stripes(cores.min(8))
+    }
+
+    /// A registry with `stripes` stripes (at least 1): more stripes, less
+    /// sharing between threads, more memory (128 bytes per stripe per
+    /// feature with up to seven variants).
+    pub fn with_stripes(stripes: usize) -> Self {
+        Metrics {
+            registry: Arc::new(Registry {
+                stripes: stripes.max(1),
+                blocks: Mutex::default(),
+                observer: None,
+            }),
+        }
+    }
+
+    /// The same registry, also passing every recorded decision to
+    /// `observer`. Set it before handing the registry to a handle.
+    #[must_use]
+    pub fn with_observer(self, observer: Arc<dyn Observer>) -> Self {
+        let registry = Registry {
+            stripes: self.registry.stripes,
+            blocks: Mutex::new(std::mem::take(&mut *self.registry.lock())),
+            observer: Some(observer),
+        };
+        Metrics {
+            registry: Arc::new(registry),
+        }
+    }
+
+    /// The counts so far, by feature, in the order features were first seen.
+    pub fn snapshot(&self) -> Exposures {
+        let blocks = self.registry.lock();
+        let mut out: Vec<FeatureExposure> = Vec::new();
+        for block in &blocks.all {
+            let entry = match out.iter_mut().position(|e| *e.feature == *block.feature()) {
+                Some(i) => &mut out[i],
+                None => {
+                    out.push(FeatureExposure::new(block.feature()));
+                    out.last_mut().expect("just pushed")
+                }
+            };
+            block.add_to(entry);
+        }
+        Exposures(out)
+    }
+
+    /// Attaches this registry's counters to a snapshot about to go live.
+    pub(crate) fn attach(&self, snapshot: &mut Snapshot) {
+        if snapshot
+            .exposure
+            .as_ref()
+            .is_some_and(|e| Arc::ptr_eq(&e.registry, &self.registry))
+        {
+            return; // derived by a dial change from a snapshot already attached
+        }
+        let mut blocks = self.registry.lock();
+        let per_feature = snapshot
+            .features()
+            .map(|f| {
+                let variants: Box<[Box<str>]> =
+                    f.variants().iter().map(|v| Box::from(v.name())).collect();
+                let key = (Box::from(f.name()), variants);
+                if let Some(block) = blocks.by_key.get(&key) {
+                    return Arc::clone(block);
+                }
+                let block = Arc::new(CounterBlock::new(f.name(), &key.1, self.registry.stripes));
+                blocks.all.push(Arc::clone(&block));
+                blocks.by_key.insert(key, Arc::clone(&block));
+                block
+            })
+            .collect();
+        snapshot.exposure = Some(Arc::new(Exposure {
+            registry: Arc::clone(&self.registry),
+            blocks: per_feature,
+        }));
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Metrics")
+            .field("stripes", &self.registry.stripes)
+            .field("observer", &self.registry.observer.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Registry {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Blocks> {
+        self.blocks.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Exposure {
+    /// Records one top-level decision of the feature at `position`.
+    #[inline]
+    pub(crate) fn record(
+        &self,
+        position: usize,
+        feature: &Feature,
+        context: &Context<'_>,
+        decision: &Decision<'_>,
+    ) {
+        if let Some(block) = self.blocks.get(position) {
+            block.record(decision);
+        }
+        if let Some(observer) = &self.registry.observer {
+            observer.observe(feature, context, decision);
+        }
+    }
+}
+
+/// Exposure counts of every feature, as of one [`Metrics::snapshot`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Exposures(Vec<FeatureExposure>);
+
+/// One feature's counts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FeatureExposure {
+    /// The feature's name.
+    pub feature: String,
+    /// Evaluations that came out on.
+    pub on: u64,
+    /// Evaluations that came out off.
+    pub off: u64,
+    /// Counts by outcome and reason kind ([`Reason::as_str`]), e.g.
+    /// `(true, "in_rollout")`; only the non-zero ones, in a fixed order.
+    pub by_reason: Vec<(bool, &'static str, u64)>,
+    /// Evaluations that came out on with each variant.
+    pub by_variant: Vec<(String, u64)>,
+}
+
+impl FeatureExposure {
+    fn new(feature: &str) -> Self {
+        FeatureExposure {
+            feature: feature.to_owned(),
+            on: 0,
+            off: 0,
+            by_reason: Vec::new(),
+            by_variant: Vec::new(),
+        }
+    }
+
+    fn add_reason(&mut self, enabled: bool, reason: &'static str, count: u64) {
+        if count == 0 {
+            return;
+        }
+        if enabled {
+            self.on += count
+        } else {
+            self.off += count
+        }
+        match self
+            .by_reason
+            .iter_mut()
+            .find(|(e, r, _)| *e == enabled && *r == reason)
+        {
+            Some((_, _, n)) => *n += count,
+            None => self.by_reason.push((enabled, reason, count)),
+        }
+    }
+
+    fn add_variant(&mut self, variant: &str, count: u64) {
+        match self.by_variant.iter_mut().find(|(v, _)| v == variant) {
+            Some((_, n)) => *n += count,
+            None => self.by_variant.push((variant.to_owned(), count)),
+        }
+    }
+}
+
+impl Exposures {
+    /// The features' counts.
+    pub fn iter(&self) -> impl Iterator<Item = &FeatureExposure> {
+        self.0.iter()
+    }
+
+    /// One feature's counts.
+    pub fn feature(&self, name: &str) -> Option<&FeatureExposure> {
+        self.0.iter().find(|e| e.feature == name)
+    }
+
+    /// The counts added since `earlier` (an older snapshot of the same
+    /// registry): what an exporter pushes each interval.
+    ///
+    /// ```
+    /// # use gradual::{Config, FeatureConfig, Metrics, Rollouts, Snapshot};
+    /// # let metrics = Metrics::new();
+    /// # let rollouts = Rollouts::builder().metrics(metrics.clone()).build(Snapshot::try_from(
+    /// #     Config::new("r1").feature(FeatureConfig::new("checkout").percentage(100)))?);
+    /// rollouts.is_enabled("checkout", "a");
+    /// let earlier = metrics.snapshot();
+    /// rollouts.is_enabled("checkout", "b");
+    /// rollouts.is_enabled("checkout", "c");
+    /// let delta = metrics.snapshot().since(&earlier);
+    /// assert_eq!(delta.feature("checkout").unwrap().on, 2);
+    /// # Ok::<(), gradual::ConfigError>(())
+    /// ```
+    pub fn since(&self, earlier: &Exposures) -> Exposures {
+        let mut out = Vec::with_capacity(self.0.len());
+        for now in &self.0 {
+            let mut delta = FeatureExposure::new(&now.feature);
+            let before = earlier.feature(&now.feature);
+            for &(enabled, reason, count) in &now.by_reason {
+                let was = before
+                    .and_then(|b| {
+                        b.by_reason
+                            .iter()
+                            .find(|(e, r, _)| *e == enabled && *r == reason)
+                    })
+                    .map_or(0, |(_, _, n)| *n);
+                delta.add_reason(enabled, reason, count.saturating_sub(was));
+            }
+            for (variant, count) in &now.by_variant {
+                let was = before
+                    .and_then(|b| b.by_variant.iter().find(|(v, _)| v == variant))
+                    .map_or(0, |(_, n)| *n);
+                delta.add_variant(variant, count.saturating_sub(was));
+            }
+            out.push(delta);
+        }
+        Exposures(out)
+    }
+}
+
+/// The counter slot of each reason kind an evaluation of a known feature
+/// can end with, and whether it is on. The order is the slot order.
+pub(crate) const SLOTS: [(bool, &str); 9] = [
+    (true, "allowed"),
+    (true, "rule"),
+    (true, "in_rollout"),
+    (false, "killed"),
+    (false, "prerequisite_failed"),
+    (false, "denied"),
+    (false, "rule"),
+    (false, "missing_bucket_by"),
+    (false, "out_of_rollout"),
+];
+
+#[inline]
+pub(crate) fn slot(decision: &Decision<'_>) -> Option<usize> {
+    Some(match (decision.is_enabled(), decision.reason()) {
+        (true, Reason::Allowed) => 0,
+        (true, Reason::Rule { .. }) => 1,
+        (true, Reason::InRollout) => 2,
+        (false, Reason::Killed) => 3,
+        (false, Reason::PrerequisiteFailed { .. }) => 4,
+        (false, Reason::Denied) => 5,
+        (false, Reason::Rule { .. }) => 6,
+        (false, Reason::MissingBucketBy { .. }) => 7,
+        (false, Reason::OutOfRollout) => 8,
+        _ => return None,
+    })
+}
