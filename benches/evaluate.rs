@@ -7,10 +7,13 @@
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use md5::{Digest, Md5};
 use std::hint::black_box;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use gradual::{
-    ConditionConfig, Config, Context, FeatureConfig, Operator, Rollouts, RuleConfig, Serve,
-    Snapshot, Value, VariantConfig,
+    ConditionConfig, Config, Context, FeatureConfig, Metrics, Operator, Rollouts, RuleConfig,
+    Serve, Snapshot, Value, VariantConfig,
 };
 
 /// A typical feature name: 20 characters.
@@ -134,5 +137,74 @@ fn short_circuit(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, percentage, short_circuit);
+/// The cost of recording exposure metrics: one thread with metrics on and
+/// off, and two threads on the same feature, beside a naive shared counter
+/// (one `AtomicU64` both threads add to) that shows what striping avoids.
+fn metrics(c: &mut Criterion) {
+    let units = Arc::new(units());
+    let off = Rollouts::builder().no_metrics().build(snapshot());
+    let on = Rollouts::builder()
+        .metrics(Metrics::new())
+        .build(snapshot());
+
+    let mut group = c.benchmark_group("metrics_one_thread");
+    group.throughput(Throughput::Elements(1));
+    for (name, rollouts) in [("off", &off), ("on", &on)] {
+        group.bench_function(name, |b| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 1) % POOL;
+                black_box(rollouts.is_enabled(black_box(FEATURE), black_box(&units[i])))
+            })
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("metrics_two_threads_one_feature");
+    group.throughput(Throughput::Elements(2));
+    let shared = Arc::new(AtomicU64::new(0));
+    for (name, rollouts, naive) in [
+        ("off", &off, false),
+        ("on", &on, false),
+        ("off_plus_one_shared_counter", &off, true),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| two_threads(rollouts, &units, &shared, naive, iters))
+        });
+    }
+    group.finish();
+}
+
+/// Two threads each evaluate `iters` times; the wall time of the pair.
+fn two_threads(
+    rollouts: &Rollouts,
+    units: &Arc<Vec<String>>,
+    shared: &Arc<AtomicU64>,
+    naive: bool,
+    iters: u64,
+) -> Duration {
+    let start = Instant::now();
+    let workers: Vec<_> = (0..2)
+        .map(|t| {
+            let (rollouts, units, shared) =
+                (rollouts.clone(), Arc::clone(units), Arc::clone(shared));
+            std::thread::spawn(move || {
+                let mut i = t * 1000;
+                for _ in 0..iters {
+                    i = (i + 1) % POOL;
+                    black_box(rollouts.is_enabled(black_box(FEATURE), black_box(&units[i])));
+                    if naive {
+                        shared.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().expect("bench thread");
+    }
+    start.elapsed()
+}
+
+criterion_group!(benches, percentage, short_circuit, metrics);
 criterion_main!(benches);
