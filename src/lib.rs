@@ -149,6 +149,7 @@ mod reload;
 mod rollouts;
 mod rules;
 mod snapshot;
+mod striped;
 pub mod source;
 mod validate;
 mod version;

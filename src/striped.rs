@@ -1,0 +1,67 @@
+//! Striped counters: for each stripe, a run of cache-line-aligned atomics;
+//! each thread adds only to its own stripe, so threads counting the same
+//! thing never share a cache line. Reading sums the stripes.
+//!
+//! Used by exposure metrics and by the guard's outcome counts.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+/// Sixteen counters on a 128-byte line of their own (two 64-byte cache
+/// lines, so adjacent-line prefetching does not couple stripes either).
+#[repr(C, align(128))]
+#[derive(Default)]
+struct Line([AtomicU64; 16]);
+
+/// `counters` counters, striped `stripes` ways.
+pub(crate) struct Striped {
+    stripes: usize,
+    /// Lines per stripe.
+    width: usize,
+    lines: Box<[Line]>,
+}
+
+static NEXT_STRIPE: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// This thread's stripe number, assigned round-robin on first use (a
+    /// const initialiser: reading it never allocates).
+    static STRIPE: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+impl Striped {
+    pub(crate) fn new(counters: usize, stripes: usize) -> Self {
+        let stripes = stripes.max(1);
+        let width = counters.div_ceil(16).max(1);
+        Striped { stripes, width, lines: (0..stripes * width).map(|_| Line::default()).collect() }
+    }
+
+    /// This thread's stripe.
+    #[inline]
+    pub(crate) fn stripe(&self) -> usize {
+        STRIPE.with(|s| {
+            let mut n = s.get();
+            if n == usize::MAX {
+                n = NEXT_STRIPE.fetch_add(1, Ordering::Relaxed);
+                s.set(n);
+            }
+            n
+        }) % self.stripes
+    }
+
+    /// Adds `n` to `counter` in `stripe` (from [`Striped::stripe`]).
+    #[inline]
+    pub(crate) fn add(&self, stripe: usize, counter: usize, n: u64) {
+        if let Some(Line(counters)) = self.lines.get(stripe * self.width + counter / 16) {
+            counters[counter % 16].fetch_add(n, Ordering::Relaxed);
+        }
+    }
+
+    /// The sum over stripes of `counter`.
+    pub(crate) fn total(&self, counter: usize) -> u64 {
+        (0..self.stripes)
+            .filter_map(|s| self.lines.get(s * self.width + counter / 16))
+            .map(|Line(c)| c[counter % 16].load(Ordering::Relaxed))
+            .fold(0u64, u64::wrapping_add)
+    }
+}
