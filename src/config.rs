@@ -185,6 +185,12 @@ pub struct FeatureConfig {
     /// weights are percentages summing to 100.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub variants: Vec<VariantConfig>,
+    /// A staged ramp of the percentage over time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ramp: Option<RampConfig>,
+    /// Health thresholds for a guarded rollout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guard: Option<GuardConfig>,
 }
 
 fn yes() -> bool {
@@ -205,7 +211,23 @@ impl FeatureConfig {
             prerequisites: Vec::new(),
             rules: Vec::new(),
             variants: Vec::new(),
+            ramp: None,
+            guard: None,
         }
+    }
+
+    /// Sets a staged ramp.
+    #[must_use]
+    pub fn ramp(mut self, ramp: RampConfig) -> Self {
+        self.ramp = Some(ramp);
+        self
+    }
+
+    /// Sets guard thresholds.
+    #[must_use]
+    pub fn guard(mut self, guard: GuardConfig) -> Self {
+        self.guard = Some(guard);
+        self
     }
 
     /// Sets the salt of the feature's buckets (the name by default).
@@ -660,6 +682,134 @@ impl VariantConfig {
     #[must_use]
     pub fn value(mut self, value: impl Into<serde_json::Value>) -> Self {
         self.value = Some(value.into());
+        self
+    }
+}
+
+/// A staged ramp: the percentage rises through steps over time.
+///
+/// The first step begins at `start`; each later step begins at its own
+/// `at`, or when the step before it has been held for its `hold`. Before
+/// `start` the feature's `percentage` applies. Percentages never decrease
+/// along the plan (validated). Times are RFC 3339 (`2026-11-24T12:00:00Z`),
+/// durations are written like `90s`, `15m`, `1h 30m`, `2days`.
+///
+/// ```
+/// use gradual::{RampConfig, RampStep};
+///
+/// let ramp = RampConfig::starting("2026-11-24T12:00:00Z")
+///     .step(RampStep::hold(5, "1h"))
+///     .step(RampStep::hold(25, "2h"))
+///     .step(RampStep::at(50, "2026-11-25T09:00:00Z"))
+///     .step(RampStep::last(100));
+/// assert_eq!(ramp.steps.len(), 4);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RampConfig {
+    /// When the first step begins (RFC 3339).
+    pub start: String,
+    /// The steps, in order.
+    pub steps: Vec<RampStep>,
+}
+
+impl RampConfig {
+    /// A ramp beginning at `start` (RFC 3339), with no steps yet.
+    pub fn starting(start: impl Into<String>) -> Self {
+        RampConfig {
+            start: start.into(),
+            steps: Vec::new(),
+        }
+    }
+
+    /// Adds a step.
+    #[must_use]
+    pub fn step(mut self, step: RampStep) -> Self {
+        self.steps.push(step);
+        self
+    }
+}
+
+/// One step of a [`RampConfig`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct RampStep {
+    /// The percentage during this step.
+    pub percentage: f64,
+    /// How long this step lasts before the next begins (`"2h"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hold: Option<String>,
+    /// When this step begins (RFC 3339), instead of after the previous hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+impl RampStep {
+    /// A step held for a duration (`"1h"`).
+    pub fn hold(percentage: impl Into<f64>, hold: impl Into<String>) -> Self {
+        RampStep {
+            percentage: percentage.into(),
+            hold: Some(hold.into()),
+            at: None,
+        }
+    }
+
+    /// A step beginning at an absolute time (RFC 3339).
+    pub fn at(percentage: impl Into<f64>, at: impl Into<String>) -> Self {
+        RampStep {
+            percentage: percentage.into(),
+            hold: None,
+            at: Some(at.into()),
+        }
+    }
+
+    /// The last step: it lasts for ever.
+    pub fn last(percentage: impl Into<f64>) -> Self {
+        RampStep {
+            percentage: percentage.into(),
+            hold: None,
+            at: None,
+        }
+    }
+}
+
+/// Health thresholds for a guarded rollout; see [`Guard`](crate::Guard).
+///
+/// ```
+/// use gradual::GuardConfig;
+/// let guard = GuardConfig::new(1.0, 2_000).max_latency_increase_ms(50.0);
+/// assert_eq!(guard.max_error_rate_increase, 1.0);
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct GuardConfig {
+    /// The largest tolerated increase of the new path's error rate over the
+    /// old one's, in percentage points (`1.0`: 1% -> 2% is tolerated).
+    pub max_error_rate_increase: f64,
+    /// Outcomes per cohort in each batch the guard judges (at least 100).
+    pub min_samples: u64,
+    /// The largest tolerated increase of mean latency, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_latency_increase_ms: Option<f64>,
+}
+
+impl GuardConfig {
+    /// Thresholds with no latency bound.
+    pub fn new(max_error_rate_increase: f64, min_samples: u64) -> Self {
+        GuardConfig {
+            max_error_rate_increase,
+            min_samples,
+            max_latency_increase_ms: None,
+        }
+    }
+
+    /// Adds a latency bound.
+    #[must_use]
+    pub fn max_latency_increase_ms(mut self, ms: f64) -> Self {
+        self.max_latency_increase_ms = Some(ms);
         self
     }
 }

@@ -143,31 +143,35 @@ mod decision;
 pub mod diff;
 mod error;
 mod eval;
+pub mod guard;
 pub mod metrics;
 mod percentage;
+pub mod ramp;
 mod reload;
 mod rollouts;
 mod rules;
 mod snapshot;
-mod striped;
 pub mod source;
+mod striped;
 mod validate;
 mod version;
 
 pub use bucket::{Bucket, bucket};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
-    ConditionConfig, Config, FeatureConfig, Literal, Operator, PrerequisiteConfig, RuleConfig,
-    SegmentConfig, Serve, VariantConfig,
+    ConditionConfig, Config, FeatureConfig, GuardConfig, Literal, Operator, PrerequisiteConfig,
+    RampConfig, RampStep, RuleConfig, SegmentConfig, Serve, VariantConfig,
 };
 pub use context::{Context, Value};
 pub use decision::{Decision, Reason};
 pub use diff::{BlastRadius, ChangeReport, FeatureChange, diff};
 pub use error::{ConfigError, DialError, Owner, RollbackError};
+pub use guard::{Cohort, Guard, GuardEvent, GuardPolicy, Outcome, Verdict};
 pub use metrics::{Exposures, FeatureExposure, Metrics, Observer};
 pub use percentage::{Percentage, PercentageError};
+pub use ramp::Ramp;
 pub use reload::{Reload, ReloadError, ReloadStatus, Reloader, StatusHandle};
-pub use rollouts::{Rollouts, RolloutsBuilder, SnapshotGuard};
+pub use rollouts::{Halt, RampChange, Rollouts, RolloutsBuilder, SnapshotGuard};
 pub use snapshot::{Feature, Revision, Snapshot, Variant};
 pub use source::{Fetch, Layered, Override, Overrides, Source, StaticSource, TestData};
 pub use version::Version;

@@ -15,10 +15,11 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::ops::Deref;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::SystemTime;
 
 use arc_swap::ArcSwap;
 
-use crate::{Context, DialError, Metrics, Percentage, Revision, RollbackError, Snapshot};
+use crate::{Context, DialError, Feature, Metrics, Percentage, Revision, RollbackError, Snapshot};
 
 /// A cheaply clonable handle to the serving rollout state.
 ///
@@ -111,6 +112,7 @@ impl RolloutsBuilder {
                 writer: Mutex::new(History {
                     previous: VecDeque::new(),
                     limit: self.history,
+                    halts: Vec::new(),
                 }),
                 metrics: self.metrics,
             }),
@@ -118,10 +120,39 @@ impl RolloutsBuilder {
     }
 }
 
-/// Snapshots that served before the current one, newest last.
+/// Writer-side state: snapshots that served before the current one
+/// (newest last), and the features held by a halt.
 struct History {
     previous: VecDeque<Arc<Snapshot>>,
     limit: usize,
+    halts: Vec<Halt>,
+}
+
+/// A feature whose percentage is held where a guard or a person put it,
+/// whatever ramps and reloads say, until [`Rollouts::resume`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Halt {
+    /// The feature.
+    pub feature: String,
+    /// The percentage it is held at (0% after an automatic rollback).
+    pub percentage: Percentage,
+    /// Why: a guard's verdict, or a person's note.
+    pub cause: String,
+    /// When it was halted.
+    pub at: SystemTime,
+}
+
+/// One ramp step taken by [`Rollouts::advance_ramps`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RampChange {
+    /// The feature.
+    pub feature: String,
+    /// Its percentage before.
+    pub from: Percentage,
+    /// Its percentage now.
+    pub to: Percentage,
 }
 
 /// The snapshot serving when it was loaded, kept alive for as long as the
@@ -252,13 +283,28 @@ impl Rollouts {
     /// assert_eq!(rollouts.revision().to_string(), "r1+2");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    ///
+    /// Halted features ([`Rollouts::halt`]) keep their held percentage in
+    /// the snapshot this installs, whatever `change` made of them.
     pub fn update<E>(
         &self,
         change: impl FnOnce(&Snapshot) -> Result<Snapshot, E>,
     ) -> Result<Revision, E> {
+        self.write(|current, _| change(current))
+    }
+
+    /// The one place a snapshot goes live: under the writer lock, enforcing
+    /// halts, attaching metrics, keeping the replaced one for rollback.
+    fn write<E>(
+        &self,
+        change: impl FnOnce(&Snapshot, &mut History) -> Result<Snapshot, E>,
+    ) -> Result<Revision, E> {
         let mut history = self.lock_writer();
         let current = self.shared.serving.load_full();
-        let mut next = change(&current)?;
+        let mut next = change(&current, &mut history)?;
+        if let Some(held) = history.enforce_halts(&next) {
+            next = held;
+        }
         if let Some(metrics) = &self.shared.metrics {
             metrics.attach(&mut next);
         }
@@ -272,12 +318,114 @@ impl Rollouts {
     /// Sets one feature's rollout percentage (the article's
     /// `increase_rollout`; lowering works the same way). Units already in
     /// stay in when it rises: buckets never move.
+    ///
+    /// On a halted feature this also moves the halt to the new percentage:
+    /// a person's hand on the dial stays there until the ramp is resumed.
     pub fn set_percentage(
         &self,
         feature: &str,
         percentage: Percentage,
     ) -> Result<Revision, DialError> {
-        self.update(|s| s.with_percentage(feature, percentage))
+        self.write(|s, history| {
+            let next = s.with_percentage(feature, percentage)?;
+            if let Some(halt) = history.halts.iter_mut().find(|h| h.feature == feature) {
+                halt.percentage = percentage;
+            }
+            Ok(next)
+        })
+    }
+
+    /// Holds a feature at `percentage` at once, and keeps it there across
+    /// ramps and reloads until [`Rollouts::resume`]: what a guard does to
+    /// roll back (with 0%), and what a person does to stop a ramp.
+    pub fn halt(
+        &self,
+        feature: &str,
+        percentage: Percentage,
+        cause: &str,
+        at: SystemTime,
+    ) -> Result<Revision, DialError> {
+        self.write(|s, history| {
+            let next = s.with_percentage(feature, percentage)?;
+            history.halts.retain(|h| h.feature != feature);
+            history.halts.push(Halt {
+                feature: feature.to_owned(),
+                percentage,
+                cause: cause.to_owned(),
+                at,
+            });
+            Ok(next)
+        })
+    }
+
+    /// Lifts a halt; the feature's ramp (if any) takes over again at the
+    /// next [`Rollouts::advance_ramps`]. Returns the halt lifted, if any.
+    pub fn resume(&self, feature: &str) -> Option<Halt> {
+        let mut history = self.lock_writer();
+        let at = history.halts.iter().position(|h| h.feature == feature)?;
+        Some(history.halts.remove(at))
+    }
+
+    /// The halts in force.
+    pub fn halts(&self) -> Vec<Halt> {
+        self.lock_writer().halts.clone()
+    }
+
+    /// Raises every ramped, un-halted feature to its plan's percentage at
+    /// `now` (never lowers one), as one swap. Returns the steps taken.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use gradual::{Config, FeatureConfig, RampConfig, RampStep, Rollouts, Snapshot};
+    ///
+    /// let rollouts = Rollouts::new(Snapshot::try_from(Config::new("r1").feature(
+    ///     FeatureConfig::new("f").ramp(
+    ///         RampConfig::starting("1970-01-01T01:00:00Z").step(RampStep::hold(5, "1h")).step(RampStep::last(50)),
+    ///     ),
+    /// ))?);
+    /// assert!(rollouts.advance_ramps(UNIX_EPOCH).is_empty()); // before start
+    /// let steps = rollouts.advance_ramps(UNIX_EPOCH + Duration::from_secs(3_600));
+    /// assert_eq!(steps[0].to.to_string(), "5%");
+    /// # Ok::<(), gradual::ConfigError>(())
+    /// ```
+    pub fn advance_ramps(&self, now: SystemTime) -> Vec<RampChange> {
+        self.advance_ramps_if(now, |_, _| true)
+    }
+
+    /// [`Rollouts::advance_ramps`], taking only the steps `allow` agrees to.
+    pub(crate) fn advance_ramps_if(
+        &self,
+        now: SystemTime,
+        mut allow: impl FnMut(&Feature, Percentage) -> bool,
+    ) -> Vec<RampChange> {
+        let mut changes = Vec::new();
+        let _ = self.write(|current, history| {
+            let mut next: Option<Snapshot> = None;
+            for feature in current.features() {
+                let Some(target) = feature.ramp().and_then(|r| r.percentage_at(now)) else {
+                    continue;
+                };
+                if target <= feature.percentage()
+                    || history.halts.iter().any(|h| h.feature == feature.name())
+                {
+                    continue;
+                }
+                if !allow(feature, target) {
+                    continue;
+                }
+                let base = next.as_ref().unwrap_or(current);
+                if let Ok(moved) = base.with_percentage(feature.name(), target) {
+                    changes.push(RampChange {
+                        feature: feature.name().to_owned(),
+                        from: feature.percentage(),
+                        to: target,
+                    });
+                    next = Some(moved);
+                }
+            }
+            next.ok_or(())
+        });
+        changes
     }
 
     /// Turns a feature off for every unit, at once.
@@ -298,6 +446,11 @@ impl Rollouts {
             .previous
             .pop_back()
             .ok_or(RollbackError::NoHistory)?;
+        // Restored exactly, except that halted features stay held.
+        let previous = match history.enforce_halts(&previous) {
+            Some(held) => Arc::new(held),
+            None => previous,
+        };
         let revision = previous.revision().clone();
         self.shared.serving.store(previous);
         Ok(revision)
@@ -320,6 +473,10 @@ impl Rollouts {
             .previous
             .pop_back()
             .ok_or(RollbackError::NoHistory)?;
+        let target = match history.enforce_halts(&target) {
+            Some(held) => Arc::new(held),
+            None => target,
+        };
         let serving = target.revision().clone();
         self.shared.serving.store(target);
         Ok(serving)
@@ -348,6 +505,24 @@ impl Rollouts {
 }
 
 impl History {
+    /// `snapshot` with every halted feature at its held percentage, or
+    /// `None` if it already is.
+    fn enforce_halts(&self, snapshot: &Snapshot) -> Option<Snapshot> {
+        let mut held: Option<Snapshot> = None;
+        for halt in &self.halts {
+            let base = held.as_ref().unwrap_or(snapshot);
+            if base
+                .feature(&halt.feature)
+                .is_some_and(|f| f.percentage() != halt.percentage)
+            {
+                if let Ok(next) = base.with_percentage(&halt.feature, halt.percentage) {
+                    held = Some(next);
+                }
+            }
+        }
+        held
+    }
+
     fn push(&mut self, snapshot: Arc<Snapshot>) {
         if self.limit == 0 {
             return;

@@ -15,8 +15,8 @@ use foldhash::fast::RandomState;
 use crate::metrics::Exposure;
 use crate::rules::{Rule, Segment};
 use crate::{
-    Config, ConfigError, Context, Decision, DialError, FeatureConfig, Percentage, Reason,
-    SegmentConfig,
+    Config, ConfigError, Context, Decision, DialError, FeatureConfig, GuardPolicy, Percentage,
+    Ramp, Reason, SegmentConfig,
 };
 
 /// A validated, immutable set of features with a revision label.
@@ -111,6 +111,8 @@ pub struct Feature {
     pub(crate) prerequisites: Box<[Prerequisite]>,
     pub(crate) rules: Box<[Rule]>,
     pub(crate) variants: Box<[Variant]>,
+    pub(crate) ramp: Option<Ramp>,
+    pub(crate) guard: Option<GuardPolicy>,
     /// The feature as configured, for [`Snapshot::to_config`].
     pub(crate) source: Arc<FeatureConfig>,
 }
@@ -180,6 +182,16 @@ impl Feature {
     /// The variants, in order.
     pub fn variants(&self) -> &[Variant] {
         &self.variants
+    }
+
+    /// Its staged ramp, if it has one.
+    pub fn ramp(&self) -> Option<&Ramp> {
+        self.ramp.as_ref()
+    }
+
+    /// Its guard thresholds, if its rollout is guarded.
+    pub fn guard(&self) -> Option<&GuardPolicy> {
+        self.guard.as_ref()
     }
 
     /// The number of targeting rules.

@@ -33,7 +33,11 @@ impl Striped {
     pub(crate) fn new(counters: usize, stripes: usize) -> Self {
         let stripes = stripes.max(1);
         let width = counters.div_ceil(16).max(1);
-        Striped { stripes, width, lines: (0..stripes * width).map(|_| Line::default()).collect() }
+        Striped {
+            stripes,
+            width,
+            lines: (0..stripes * width).map(|_| Line::default()).collect(),
+        }
     }
 
     /// This thread's stripe.

@@ -13,8 +13,8 @@ use foldhash::fast::RandomState;
 use crate::rules::{Action, Cmp, Condition, Equality, OwnedVersion, Rule, Segment, Test, TextOp};
 use crate::snapshot::{Feature, Prerequisite, Revision, UnitSet};
 use crate::{
-    ConditionConfig, Config, ConfigError, FeatureConfig, Literal, Operator, Owner, Percentage,
-    RuleConfig, Serve, Snapshot, Variant,
+    ConditionConfig, Config, ConfigError, FeatureConfig, GuardConfig, GuardPolicy, Literal,
+    Operator, Owner, Percentage, Ramp, RampConfig, RuleConfig, Serve, Snapshot, Variant,
 };
 
 /// The deepest prerequisite chain allowed (`a` needs `b` needs `c` … is
@@ -132,8 +132,110 @@ fn feature(position: usize, raw: &FeatureConfig, segments: &Names) -> Result<Fea
         prerequisites: Box::new([]), // resolved once every feature is known
         rules,
         variants,
+        ramp: raw
+            .ramp
+            .as_ref()
+            .map(|r| ramp(name, percentage, r))
+            .transpose()?,
+        guard: raw.guard.as_ref().map(|g| guard(name, g)).transpose()?,
         source: Arc::new(raw.clone()),
     })
+}
+
+fn ramp(feature: &str, base: Percentage, raw: &RampConfig) -> Result<Ramp, ConfigError> {
+    let invalid = |field: String, problem: String| ConfigError::Malformed {
+        owner: Owner::Feature(feature.to_owned()),
+        field,
+        problem,
+    };
+    let time = |field: String, text: &str| {
+        humantime::parse_rfc3339_weak(text)
+            .map_err(|e| invalid(field, format!("{text:?} is not an RFC 3339 time ({e})")))
+    };
+    if raw.steps.is_empty() {
+        return Err(invalid(
+            "ramp.steps".into(),
+            "a ramp needs at least one step".into(),
+        ));
+    }
+    let mut begins = time("ramp.start".into(), &raw.start)?;
+    let mut previous = base;
+    let mut steps = Vec::with_capacity(raw.steps.len());
+    for (i, step) in raw.steps.iter().enumerate() {
+        let at = format!("ramp.steps[{i}]");
+        if let Some(text) = &step.at {
+            let when = time(format!("{at}.at"), text)?;
+            if when < begins {
+                return Err(invalid(
+                    format!("{at}.at"),
+                    format!("{text} is before the step it follows"),
+                ));
+            }
+            begins = when;
+        } else if i > 0 {
+            let Some(hold) = &raw.steps[i - 1].hold else {
+                return Err(invalid(
+                    at,
+                    format!("needs an `at`, or a `hold` on ramp.steps[{}]", i - 1),
+                ));
+            };
+            let hold = humantime::parse_duration(hold).map_err(|e| {
+                invalid(
+                    format!("ramp.steps[{}].hold", i - 1),
+                    format!("{hold:?} is not a duration ({e})"),
+                )
+            })?;
+            begins = begins
+                .checked_add(hold)
+                .ok_or_else(|| invalid(at.clone(), "begins too far in the future".into()))?;
+        }
+        let p = percentage(feature, format!("{at}.percentage"), step.percentage)?;
+        if p < previous {
+            return Err(invalid(
+                format!("{at}.percentage"),
+                format!("{p} is below the {previous} before it: a ramp never decreases"),
+            ));
+        }
+        previous = p;
+        steps.push((begins, p));
+    }
+    Ok(Ramp::new(steps))
+}
+
+fn guard(feature: &str, raw: &GuardConfig) -> Result<GuardPolicy, ConfigError> {
+    let invalid = |field: &str, problem: String| ConfigError::Malformed {
+        owner: Owner::Feature(feature.to_owned()),
+        field: format!("guard.{field}"),
+        problem,
+    };
+    let increase = raw.max_error_rate_increase;
+    if !(increase.is_finite() && (0.0..=100.0).contains(&increase)) {
+        return Err(invalid(
+            "max_error_rate_increase",
+            format!("{increase} is not a number of percentage points in 0..=100"),
+        ));
+    }
+    if raw.min_samples < GuardPolicy::MIN_SAMPLES {
+        return Err(invalid(
+            "min_samples",
+            format!(
+                "{} is below the least the guard's statistics need ({})",
+                raw.min_samples,
+                GuardPolicy::MIN_SAMPLES
+            ),
+        ));
+    }
+    let latency = match raw.max_latency_increase_ms {
+        None => None,
+        Some(ms) if ms.is_finite() && ms >= 0.0 => Some(ms),
+        Some(ms) => {
+            return Err(invalid(
+                "max_latency_increase_ms",
+                format!("{ms} is not a number of milliseconds >= 0"),
+            ));
+        }
+    };
+    Ok(GuardPolicy::new(increase / 100.0, raw.min_samples, latency))
 }
 
 fn percentage(feature: &str, field: String, value: f64) -> Result<Percentage, ConfigError> {

@@ -1,0 +1,637 @@
+//! [`Guard`]: a guarded rollout — the new path's health is compared with
+//! the old one's, and the ramp advances, holds, or rolls back by itself.
+//!
+//! # What the service does
+//!
+//! For a feature whose config has a `guard` (and usually a `ramp`):
+//!
+//! 1. On each request, after it completes, [`Guard::record`] the outcome —
+//!    success or failure, optionally its latency — with the request's
+//!    [`Cohort`]: *treatment* if the feature was on (the new path),
+//!    *control* if off (the old one). Recording is lock-free.
+//! 2. Every so often (a second, say), call [`Guard::tick`]. It judges the
+//!    evidence, rolls back at once through the handle if the new path is
+//!    worse, and otherwise lets the ramp advance when the evidence says the
+//!    new path is healthy. It returns what it did, for the operator's log.
+//!
+//! # The statistical rule
+//!
+//! Outcomes are judged in consecutive **batches**: a batch closes when both
+//! cohorts have at least `min_samples` outcomes since the previous one, and
+//! each batch is judged on its own. With `n` outcomes and `f` failures per
+//! cohort, error rates are estimated as `p = (f + 1) / (n + 2)` (which
+//! behaves at 0 and 1), their difference `d = p_t − p_c` has standard error
+//! `se = sqrt(p_t(1 − p_t)/(n_t + 2) + p_c(1 − p_c)/(n_c + 2))`, and with
+//! `z = 3` ([`GuardPolicy::Z`]) and the tolerated increase `δ`:
+//!
+//! - **roll back** when `d > δ` and `d − z·se > 0`: the increase is larger
+//!   than tolerated *and* statistically significant;
+//! - **healthy** when `d + z·se ≤ δ`: the increase is confidently within
+//!   tolerance (the ramp may take its next step);
+//! - **inconclusive** otherwise (the ramp holds where it is).
+//!
+//! With a latency bound, mean latencies are compared the same way (means
+//! and variances from the batch's sums), and either comparison can roll
+//! back; both must be healthy to advance.
+//!
+//! # What it promises
+//!
+//! - **False rollbacks**: on healthy traffic (equal error rates), a batch
+//!   rolls back with probability at most `P(Z > 3) ≈ 0.135%` (normal
+//!   approximation), so a ramp judged over `B` batches rolls back falsely
+//!   with probability at most `B × 0.135%`.
+//! - **Detection**: an increase `Δ` is caught by the first batch that
+//!   starts after it begins with probability `Φ((Δ − max(δ, z·se)) / se)`;
+//!   so the sample budget after onset is at most **two batches** of
+//!   treatment outcomes (the one in progress and the next) whenever `Δ`
+//!   exceeds `max(δ, z·se)` by two standard errors or more — for example an
+//!   error rate tripling from 2% to 6% with `min_samples` = 1,000 and
+//!   `δ` = 1 point is caught within two batches with probability > 99%.
+//! - **Advancing needs evidence**: to call a batch healthy the guard needs
+//!   roughly `n ≥ 2·z²·p(1 − p)/δ²` outcomes per cohort (about 3,500 for
+//!   `p` = 2%, `δ` = 1 point); choose `min_samples` accordingly, or ramps
+//!   will hold.
+//! - **A rollback is immediate and sticks**: the feature goes to 0% through
+//!   [`Rollouts::halt`] with the verdict as its cause, and stays there —
+//!   across ramps, reloads and rollbacks — until a person calls
+//!   [`Rollouts::resume`].
+//!
+//! The tests in `tests/guard_quality.rs` check both bounds over many
+//! seeded simulations.
+
+use core::fmt;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use arc_swap::ArcSwap;
+
+use crate::striped::Striped;
+use crate::{Clock, Decision, Percentage, Rollouts, SystemClock};
+
+/// A feature's validated guard thresholds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GuardPolicy {
+    max_error_increase: f64,
+    min_samples: u64,
+    max_latency_increase_ms: Option<f64>,
+}
+
+impl GuardPolicy {
+    /// The z-score of the guard's confidence bounds (one-sided 99.865%).
+    pub const Z: f64 = 3.0;
+    /// The least `min_samples` a config may set: below it the normal
+    /// approximation behind the bounds is not worth trusting.
+    pub const MIN_SAMPLES: u64 = 100;
+
+    pub(crate) fn new(
+        max_error_increase: f64,
+        min_samples: u64,
+        max_latency_increase_ms: Option<f64>,
+    ) -> Self {
+        GuardPolicy {
+            max_error_increase,
+            min_samples,
+            max_latency_increase_ms,
+        }
+    }
+
+    /// The tolerated error-rate increase, as a fraction (0.01 = 1 point).
+    pub fn max_error_increase(&self) -> f64 {
+        self.max_error_increase
+    }
+
+    /// Outcomes per cohort in each judged batch.
+    pub fn min_samples(&self) -> u64 {
+        self.min_samples
+    }
+
+    /// The tolerated mean-latency increase, in milliseconds.
+    pub fn max_latency_increase_ms(&self) -> Option<f64> {
+        self.max_latency_increase_ms
+    }
+}
+
+/// Which path a request took.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Cohort {
+    /// The feature was on: the new path.
+    Treatment,
+    /// The feature was off: the old path.
+    Control,
+}
+
+impl Cohort {
+    /// The cohort of a request that got `decision`.
+    pub fn of(decision: &Decision<'_>) -> Self {
+        if decision.is_enabled() {
+            Cohort::Treatment
+        } else {
+            Cohort::Control
+        }
+    }
+
+    fn base(self) -> usize {
+        match self {
+            Cohort::Treatment => 0,
+            Cohort::Control => COUNTERS_PER_COHORT,
+        }
+    }
+}
+
+/// How one request went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    ok: bool,
+    latency: Option<Duration>,
+}
+
+impl Outcome {
+    /// The request succeeded.
+    pub fn success() -> Self {
+        Outcome {
+            ok: true,
+            latency: None,
+        }
+    }
+
+    /// The request failed.
+    pub fn failure() -> Self {
+        Outcome {
+            ok: false,
+            latency: None,
+        }
+    }
+
+    /// Success or failure from a flag.
+    pub fn from_ok(ok: bool) -> Self {
+        Outcome { ok, latency: None }
+    }
+
+    /// With the request's latency, for a latency bound.
+    #[must_use]
+    pub fn with_latency(mut self, latency: Duration) -> Self {
+        self.latency = Some(latency);
+        self
+    }
+}
+
+/// Per cohort: successes, failures, latency samples, latency sum and sum of
+/// squares (in units of 10 µs, so a squared second fits many times in u64).
+const COUNTERS_PER_COHORT: usize = 5;
+const SUCCESS: usize = 0;
+const FAILURE: usize = 1;
+const LAT_N: usize = 2;
+const LAT_SUM: usize = 3;
+const LAT_SQ: usize = 4;
+const LATENCY_UNIT_US: f64 = 10.0;
+
+type Totals = [u64; 2 * COUNTERS_PER_COHORT];
+
+/// What the guard did, for an operator's timeline.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum GuardEvent {
+    /// A batch was judged.
+    Judged {
+        /// The feature.
+        feature: String,
+        /// When.
+        at: SystemTime,
+        /// The verdict.
+        verdict: Verdict,
+        /// Treatment outcomes and failures in the batch.
+        treatment: (u64, u64),
+        /// Control outcomes and failures in the batch.
+        control: (u64, u64),
+    },
+    /// The ramp took a step.
+    Advanced {
+        /// The feature.
+        feature: String,
+        /// When.
+        at: SystemTime,
+        /// The percentage before.
+        from: Percentage,
+        /// The percentage now.
+        to: Percentage,
+    },
+    /// The ramp is due a step, but the evidence does not yet say healthy.
+    Held {
+        /// The feature.
+        feature: String,
+        /// When.
+        at: SystemTime,
+        /// The percentage it holds at.
+        at_percentage: Percentage,
+        /// The step it waits to take.
+        due: Percentage,
+    },
+    /// The feature was rolled back to 0% and halted.
+    RolledBack {
+        /// The feature.
+        feature: String,
+        /// When.
+        at: SystemTime,
+        /// The percentage it was at.
+        from: Percentage,
+        /// The verdict's explanation.
+        cause: String,
+    },
+}
+
+/// A batch's judgement.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    /// Confidently within tolerance: the ramp may advance.
+    Healthy,
+    /// Not enough evidence either way: the ramp holds.
+    Inconclusive,
+    /// Confidently worse than tolerated: roll back. The text explains.
+    Degraded(String),
+}
+
+/// Watches guarded features and acts on their health; see the
+/// [module docs](self) for the rule and its guarantees.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::UNIX_EPOCH;
+/// use gradual::{Cohort, Config, FeatureConfig, Guard, GuardConfig, ManualClock, Outcome, Rollouts, Snapshot};
+///
+/// let rollouts = Rollouts::new(Snapshot::try_from(Config::new("r1").feature(
+///     FeatureConfig::new("checkout").percentage(10).guard(GuardConfig::new(1.0, 500)),
+/// ))?);
+/// let clock = ManualClock::at(UNIX_EPOCH);
+/// let guard = Guard::with_clock(rollouts.clone(), clock.clone());
+///
+/// // The new path fails one request in five, the old one none.
+/// for i in 0..500 {
+///     guard.record("checkout", Cohort::Treatment, Outcome::from_ok(i % 5 != 0));
+///     guard.record("checkout", Cohort::Control, Outcome::success());
+/// }
+/// let events = guard.tick();
+/// assert!(events.iter().any(|e| matches!(e, gradual::GuardEvent::RolledBack { .. })));
+/// assert!(!rollouts.is_enabled("checkout", "anyone")); // at 0%, halted
+/// assert_eq!(rollouts.halts()[0].feature, "checkout");
+/// # Ok::<(), gradual::ConfigError>(())
+/// ```
+pub struct Guard<C = SystemClock> {
+    rollouts: Rollouts,
+    clock: C,
+    /// Outcome counters of each guarded feature, read lock-free by `record`.
+    outcomes: ArcSwap<HashMap<Box<str>, Arc<Striped>>>,
+    /// Writer-side judging state, per feature.
+    state: Mutex<HashMap<String, Judging>>,
+}
+
+#[derive(Debug, Default)]
+struct Judging {
+    /// Totals at the start of the batch in progress.
+    consumed: Totals,
+    /// The last batch judged at the current step was healthy.
+    healthy: bool,
+    /// The step a `Held` event was last reported for.
+    held_for: Option<Percentage>,
+}
+
+impl Guard<SystemClock> {
+    /// A guard over `rollouts`, timed by the system clock.
+    pub fn new(rollouts: Rollouts) -> Self {
+        Guard::with_clock(rollouts, SystemClock)
+    }
+}
+
+impl<C: Clock> Guard<C> {
+    /// A guard timed by `clock`.
+    pub fn with_clock(rollouts: Rollouts, clock: C) -> Self {
+        let guard = Guard {
+            rollouts,
+            clock,
+            outcomes: ArcSwap::default(),
+            state: Mutex::default(),
+        };
+        guard.track_guarded_features();
+        guard
+    }
+
+    /// Records one request's outcome. Lock-free; outcomes for a feature
+    /// with no guard in the serving config are ignored.
+    #[inline]
+    pub fn record(&self, feature: &str, cohort: Cohort, outcome: Outcome) {
+        let outcomes = self.outcomes.load();
+        let Some(counts) = outcomes.get(feature) else {
+            return;
+        };
+        let stripe = counts.stripe();
+        let base = cohort.base();
+        counts.add(stripe, base + if outcome.ok { SUCCESS } else { FAILURE }, 1);
+        if let Some(latency) = outcome.latency {
+            let units = (latency.as_secs_f64() * 1e6 / LATENCY_UNIT_US).round() as u64;
+            counts.add(stripe, base + LAT_N, 1);
+            counts.add(stripe, base + LAT_SUM, units);
+            counts.add(stripe, base + LAT_SQ, units.saturating_mul(units));
+        }
+    }
+
+    /// Judges what has been recorded, rolls back degraded features, and
+    /// advances ramps whose evidence is healthy (ramps without a guard
+    /// advance on schedule). Returns what happened, oldest first.
+    pub fn tick(&self) -> Vec<GuardEvent> {
+        let now = self.clock.now();
+        self.track_guarded_features();
+        let mut events = Vec::new();
+        let snapshot = self.rollouts.snapshot();
+        let halted: Vec<String> = self
+            .rollouts
+            .halts()
+            .into_iter()
+            .map(|h| h.feature)
+            .collect();
+        let outcomes = self.outcomes.load();
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+
+        for feature in snapshot.features() {
+            let (Some(policy), Some(counts)) = (feature.guard(), outcomes.get(feature.name()))
+            else {
+                continue;
+            };
+            if halted.iter().any(|h| h == feature.name()) {
+                continue;
+            }
+            let judging = state.entry(feature.name().to_owned()).or_default();
+            let totals = read(counts);
+            let batch: Totals =
+                core::array::from_fn(|i| totals[i].wrapping_sub(judging.consumed[i]));
+            let (n_t, n_c) = (
+                batch[SUCCESS] + batch[FAILURE],
+                batch[COUNTERS_PER_COHORT + SUCCESS] + batch[COUNTERS_PER_COHORT + FAILURE],
+            );
+            if n_t < policy.min_samples || n_c < policy.min_samples {
+                continue;
+            }
+            judging.consumed = totals;
+            let verdict = judge(policy, &batch);
+            events.push(GuardEvent::Judged {
+                feature: feature.name().to_owned(),
+                at: now,
+                verdict: verdict.clone(),
+                treatment: (n_t, batch[FAILURE]),
+                control: (n_c, batch[COUNTERS_PER_COHORT + FAILURE]),
+            });
+            judging.healthy = verdict == Verdict::Healthy;
+            if let Verdict::Degraded(cause) = verdict {
+                let from = feature.percentage();
+                if self
+                    .rollouts
+                    .halt(feature.name(), Percentage::ZERO, &cause, now)
+                    .is_ok()
+                {
+                    events.push(GuardEvent::RolledBack {
+                        feature: feature.name().to_owned(),
+                        at: now,
+                        from,
+                        cause,
+                    });
+                }
+            }
+        }
+
+        let mut held = Vec::new();
+        let advanced = self.rollouts.advance_ramps_if(now, |feature, due| {
+            // Unguarded ramps go on schedule; so does a first step from 0%,
+            // which has no new path to judge yet.
+            if feature.guard().is_none() || feature.percentage() == Percentage::ZERO {
+                return true;
+            }
+            let judging = state.entry(feature.name().to_owned()).or_default();
+            if judging.healthy {
+                return true;
+            }
+            if judging.held_for != Some(due) {
+                judging.held_for = Some(due);
+                held.push(GuardEvent::Held {
+                    feature: feature.name().to_owned(),
+                    at: now,
+                    at_percentage: feature.percentage(),
+                    due,
+                });
+            }
+            false
+        });
+        events.extend(held);
+        for change in advanced {
+            if let Some(judging) = state.get_mut(&change.feature) {
+                // Judge the new step on its own evidence only.
+                judging.healthy = false;
+                judging.held_for = None;
+                if let Some(counts) = outcomes.get(change.feature.as_str()) {
+                    judging.consumed = read(counts);
+                }
+            }
+            events.push(GuardEvent::Advanced {
+                feature: change.feature,
+                at: now,
+                from: change.from,
+                to: change.to,
+            });
+        }
+        events
+    }
+
+    /// The handle this guard acts on.
+    pub fn rollouts(&self) -> &Rollouts {
+        &self.rollouts
+    }
+
+    /// Makes sure every guarded feature of the serving config has counters.
+    fn track_guarded_features(&self) {
+        let snapshot = self.rollouts.load();
+        let current = self.outcomes.load();
+        let missing = snapshot
+            .features()
+            .any(|f| f.guard().is_some() && !current.contains_key(f.name()));
+        if !missing {
+            return;
+        }
+        let stripes = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(8);
+        let mut next: HashMap<Box<str>, Arc<Striped>> = (**current).clone();
+        for f in snapshot.features().filter(|f| f.guard().is_some()) {
+            next.entry(f.name().into())
+                .or_insert_with(|| Arc::new(Striped::new(2 * COUNTERS_PER_COHORT, stripes)));
+        }
+        self.outcomes.store(Arc::new(next));
+    }
+}
+
+fn read(counts: &Striped) -> Totals {
+    core::array::from_fn(|i| counts.total(i))
+}
+
+/// Judges one batch by the rule in the module docs.
+fn judge(policy: &GuardPolicy, batch: &Totals) -> Verdict {
+    let z = GuardPolicy::Z;
+    let cohort = |base: usize| {
+        let (ok, failed) = (batch[base + SUCCESS] as f64, batch[base + FAILURE] as f64);
+        let n = ok + failed + 2.0;
+        let p = (failed + 1.0) / n;
+        (p, p * (1.0 - p) / n, failed / (ok + failed))
+    };
+    let (p_t, var_t, raw_t) = cohort(0);
+    let (p_c, var_c, raw_c) = cohort(COUNTERS_PER_COHORT);
+    let d = p_t - p_c;
+    let se = (var_t + var_c).sqrt();
+    let tolerance = policy.max_error_increase;
+    if d > tolerance && d - z * se > 0.0 {
+        return Verdict::Degraded(format!(
+            "error rate {:.2}% on the new path vs {:.2}% on the old (+{:.2} points, tolerated {:.2}, z = {z})",
+            raw_t * 100.0,
+            raw_c * 100.0,
+            (raw_t - raw_c) * 100.0,
+            tolerance * 100.0
+        ));
+    }
+    let mut healthy = d + z * se <= tolerance;
+    if let Some(bound_ms) = policy.max_latency_increase_ms {
+        let stats = |base: usize| {
+            let n = batch[base + LAT_N] as f64;
+            let mean = batch[base + LAT_SUM] as f64 / n.max(1.0);
+            let var = (batch[base + LAT_SQ] as f64 / n.max(1.0) - mean * mean).max(0.0);
+            (
+                n,
+                mean * LATENCY_UNIT_US / 1000.0,
+                var * (LATENCY_UNIT_US / 1000.0).powi(2),
+            )
+        };
+        let (n_t, mean_t, var_t) = stats(0);
+        let (n_c, mean_c, var_c) = stats(COUNTERS_PER_COHORT);
+        if n_t >= policy.min_samples as f64 && n_c >= policy.min_samples as f64 {
+            let d = mean_t - mean_c;
+            let se = (var_t / n_t + var_c / n_c).sqrt();
+            if d > bound_ms && d - z * se > 0.0 {
+                return Verdict::Degraded(format!(
+                    "mean latency {mean_t:.1} ms on the new path vs {mean_c:.1} ms on the old (+{d:.1} ms, tolerated {bound_ms:.1}, z = {z})"
+                ));
+            }
+            healthy &= d + z * se <= bound_ms;
+        } else {
+            healthy = false;
+        }
+    }
+    if healthy {
+        Verdict::Healthy
+    } else {
+        Verdict::Inconclusive
+    }
+}
+
+impl<C> fmt::Debug for Guard<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Guard")
+            .field("rollouts", &self.rollouts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Display for GuardEvent {
+    /// One line for an operator's timeline.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = |t: &SystemTime| humantime::format_rfc3339_seconds(*t).to_string();
+        match self {
+            GuardEvent::Judged {
+                feature,
+                at: t,
+                verdict,
+                treatment,
+                control,
+            } => {
+                let verdict = match verdict {
+                    Verdict::Healthy => "healthy".to_owned(),
+                    Verdict::Inconclusive => "inconclusive".to_owned(),
+                    Verdict::Degraded(why) => format!("DEGRADED: {why}"),
+                };
+                write!(
+                    f,
+                    "{} {feature}: batch judged {verdict} (new path {}/{} failed, old path {}/{} failed)",
+                    at(t),
+                    treatment.1,
+                    treatment.0,
+                    control.1,
+                    control.0
+                )
+            }
+            GuardEvent::Advanced {
+                feature,
+                at: t,
+                from,
+                to,
+            } => write!(f, "{} {feature}: ramp advanced {from} -> {to}", at(t)),
+            GuardEvent::Held {
+                feature,
+                at: t,
+                at_percentage,
+                due,
+            } => {
+                write!(
+                    f,
+                    "{} {feature}: ramp holds at {at_percentage} (due {due}; waiting for healthy evidence)",
+                    at(t)
+                )
+            }
+            GuardEvent::RolledBack {
+                feature,
+                at: t,
+                from,
+                cause,
+            } => {
+                write!(
+                    f,
+                    "{} {feature}: ROLLED BACK {from} -> 0% and halted: {cause}",
+                    at(t)
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(t: (u64, u64), c: (u64, u64)) -> Totals {
+        let mut b = [0; 2 * COUNTERS_PER_COHORT];
+        b[SUCCESS] = t.0 - t.1;
+        b[FAILURE] = t.1;
+        b[COUNTERS_PER_COHORT + SUCCESS] = c.0 - c.1;
+        b[COUNTERS_PER_COHORT + FAILURE] = c.1;
+        b
+    }
+
+    #[test]
+    fn the_rule_on_worked_examples() {
+        let policy = GuardPolicy::new(0.01, 1000, None);
+        // 6% vs 2% over 1,000 each: +4 points, se ~ 0.0087: degraded.
+        assert!(matches!(
+            judge(&policy, &batch((1000, 60), (1000, 20))),
+            Verdict::Degraded(_)
+        ));
+        // 2% vs 2% over 10,000 each: se ~ 0.002, d + 3se ~ 0.006 <= 0.01: healthy.
+        assert_eq!(
+            judge(&policy, &batch((10_000, 200), (10_000, 200))),
+            Verdict::Healthy
+        );
+        // 2% vs 2% over 1,000 each: too little evidence to call healthy.
+        assert_eq!(
+            judge(&policy, &batch((1000, 20), (1000, 20))),
+            Verdict::Inconclusive
+        );
+        // 3% vs 2%: +1 point, not more than tolerated: never a rollback.
+        assert!(!matches!(
+            judge(&policy, &batch((100_000, 3000), (100_000, 2000))),
+            Verdict::Degraded(_)
+        ));
+    }
+}
