@@ -1,0 +1,225 @@
+//! Staged ramps: the plan is a pure, never-decreasing function of time;
+//! advancing follows an injected clock; halts hold a feature across ramps,
+//! reloads and rollbacks until a person resumes it.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use gradual::{
+    Clock, Config, ConfigError, FeatureConfig, ManualClock, Percentage, RampConfig, RampStep,
+    Reloader, Rollouts, Snapshot, StaticSource,
+};
+
+const START: &str = "2026-11-24T12:00:00Z";
+
+fn start() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(1_795_521_600) // 2026-11-24T12:00:00Z
+}
+
+fn plan() -> RampConfig {
+    RampConfig::starting(START)
+        .step(RampStep::hold(5, "1h"))
+        .step(RampStep::hold(25, "2h 30m"))
+        .step(RampStep::at(50, "2026-11-25T09:00:00Z"))
+        .step(RampStep::at(100, "2026-11-26T09:00:00Z"))
+}
+
+fn config(revision: &str) -> Config {
+    Config::new(revision).feature(FeatureConfig::new("checkout").percentage(1).ramp(plan()))
+}
+
+fn pct(p: u8) -> Percentage {
+    Percentage::from_percent(p).expect("in range")
+}
+
+#[test]
+fn the_plan_is_a_step_function_of_time() {
+    let s = Snapshot::try_from(config("r1")).expect("valid");
+    let ramp = s.feature("checkout").and_then(|f| f.ramp()).expect("ramp");
+    let at = |secs: i64| {
+        ramp.percentage_at(if secs < 0 {
+            start() - Duration::from_secs((-secs) as u64)
+        } else {
+            start() + Duration::from_secs(secs as u64)
+        })
+    };
+    assert_eq!(
+        at(-1),
+        None,
+        "before the start the configured percentage applies"
+    );
+    assert_eq!(at(0), Some(pct(5)));
+    assert_eq!(at(3_599), Some(pct(5)));
+    assert_eq!(at(3_600), Some(pct(25)));
+    assert_eq!(at(3_600 + 9_000 - 1), Some(pct(25)));
+    assert_eq!(
+        at(3_600 + 9_000),
+        Some(pct(25)),
+        "the third step begins at its own time"
+    );
+    let nine_am = 21 * 3_600; // 2026-11-25T09:00Z
+    assert_eq!(at(nine_am - 1), Some(pct(25)));
+    assert_eq!(at(nine_am), Some(pct(50)));
+    let next = ramp.next_change_after(start() + Duration::from_secs(nine_am as u64));
+    assert_eq!(
+        next,
+        Some(start() + Duration::from_secs((nine_am + 86_400) as u64))
+    );
+    assert_eq!(at(nine_am + 86_400), Some(pct(100)));
+    let after_last = start() + Duration::from_secs((nine_am + 86_400) as u64);
+    assert_eq!(ramp.next_change_after(after_last), None);
+}
+
+#[test]
+fn the_plan_never_decreases() {
+    let s = Snapshot::try_from(config("r1")).expect("valid");
+    let ramp = s.feature("checkout").and_then(|f| f.ramp()).expect("ramp");
+    let mut last = Percentage::ZERO;
+    for minute in 0..(3 * 24 * 60) {
+        let p = ramp
+            .percentage_at(start() + Duration::from_secs(minute * 60))
+            .unwrap_or(Percentage::ZERO);
+        assert!(p >= last, "minute {minute}: {p} after {last}");
+        last = p;
+    }
+    assert_eq!(last, pct(100));
+}
+
+#[test]
+fn invalid_ramps_are_rejected_with_the_field() {
+    let reject = |ramp: RampConfig| {
+        Snapshot::try_from(
+            Config::new("r").feature(FeatureConfig::new("f").percentage(10).ramp(ramp)),
+        )
+        .unwrap_err()
+        .to_string()
+    };
+    assert_eq!(
+        reject(
+            RampConfig::starting(START)
+                .step(RampStep::hold(25, "1h"))
+                .step(RampStep::last(5))
+        ),
+        "feature `f`: ramp.steps[1].percentage: 5% is below the 25% before it: a ramp never decreases"
+    );
+    assert_eq!(
+        reject(RampConfig::starting(START).step(RampStep::last(5))),
+        "feature `f`: ramp.steps[0].percentage: 5% is below the 10% before it: a ramp never decreases"
+    );
+    assert_eq!(
+        reject(
+            RampConfig::starting(START)
+                .step(RampStep::last(25))
+                .step(RampStep::last(50))
+        ),
+        "feature `f`: ramp.steps[1]: needs an `at`, or a `hold` on ramp.steps[0]"
+    );
+    assert_eq!(
+        reject(RampConfig::starting(START)),
+        "feature `f`: ramp.steps: a ramp needs at least one step"
+    );
+    assert!(
+        reject(RampConfig::starting("tomorrow").step(RampStep::last(50)))
+            .starts_with("feature `f`: ramp.start: \"tomorrow\" is not an RFC 3339 time")
+    );
+    assert!(
+        reject(
+            RampConfig::starting(START)
+                .step(RampStep::hold(20, "soon"))
+                .step(RampStep::last(50))
+        )
+        .starts_with("feature `f`: ramp.steps[0].hold: \"soon\" is not a duration")
+    );
+    assert_eq!(
+        reject(
+            RampConfig::starting(START)
+                .step(RampStep::last(20))
+                .step(RampStep::at(50, "2026-11-24T11:00:00Z"))
+        ),
+        "feature `f`: ramp.steps[1].at: 2026-11-24T11:00:00Z is before the step it follows"
+    );
+    assert!(matches!(
+        Snapshot::try_from(Config::new("r").feature(
+            FeatureConfig::new("f").ramp(RampConfig::starting(START).step(RampStep::last(140)))
+        )),
+        Err(ConfigError::PercentageOutOfRange { .. })
+    ));
+}
+
+#[test]
+fn ramps_advance_with_the_injected_clock_and_never_lower() {
+    let clock = ManualClock::at(start() - Duration::from_secs(60));
+    let rollouts = Rollouts::new(Snapshot::try_from(config("r1")).expect("valid"));
+    let percent = || {
+        rollouts
+            .load()
+            .feature("checkout")
+            .expect("present")
+            .percentage()
+    };
+    assert!(rollouts.advance_ramps(clock.now()).is_empty());
+    assert_eq!(percent(), pct(1));
+    clock.advance(Duration::from_secs(60));
+    let steps = rollouts.advance_ramps(clock.now());
+    assert_eq!((steps[0].from, steps[0].to), (pct(1), pct(5)));
+    assert!(
+        rollouts.advance_ramps(clock.now()).is_empty(),
+        "nothing new until the next step"
+    );
+    // A person raises it above the plan: the ramp never lowers it.
+    rollouts.set_percentage("checkout", pct(30)).expect("known");
+    clock.advance(Duration::from_secs(3_600));
+    assert!(rollouts.advance_ramps(clock.now()).is_empty());
+    assert_eq!(percent(), pct(30));
+    clock.advance(Duration::from_secs(2 * 86_400));
+    rollouts.advance_ramps(clock.now());
+    assert_eq!(percent(), pct(100));
+}
+
+#[test]
+fn a_halt_holds_across_ramps_reloads_and_rollbacks_until_resumed() {
+    let clock = ManualClock::at(start());
+    let source = StaticSource::new(config("r1"));
+    let rollouts = Rollouts::default();
+    let mut reloader = Reloader::new(source.clone(), rollouts.clone());
+    reloader.reload().expect("r1");
+    rollouts.advance_ramps(clock.now());
+    let percent = || {
+        rollouts
+            .load()
+            .feature("checkout")
+            .expect("present")
+            .percentage()
+    };
+    assert_eq!(percent(), pct(5));
+
+    rollouts
+        .halt("checkout", Percentage::ZERO, "errors up", clock.now())
+        .expect("known");
+    assert_eq!(percent(), Percentage::ZERO);
+    clock.advance(Duration::from_secs(2 * 3_600));
+    assert!(
+        rollouts.advance_ramps(clock.now()).is_empty(),
+        "a halted ramp does not move"
+    );
+    source.set(config("r2"));
+    reloader.reload().expect("r2");
+    assert_eq!(
+        percent(),
+        Percentage::ZERO,
+        "a reload does not undo the halt"
+    );
+    rollouts.rollback().expect("history");
+    assert_eq!(percent(), Percentage::ZERO, "nor does a rollback");
+    assert_eq!(rollouts.halts()[0].cause, "errors up");
+
+    // A person's dial moves the halt with it.
+    rollouts.set_percentage("checkout", pct(2)).expect("known");
+    assert_eq!(rollouts.halts()[0].percentage, pct(2));
+    assert_eq!(percent(), pct(2));
+
+    let lifted = rollouts.resume("checkout").expect("was halted");
+    assert_eq!(lifted.feature, "checkout");
+    assert!(rollouts.halts().is_empty());
+    rollouts.advance_ramps(clock.now());
+    assert_eq!(percent(), pct(25), "resumed: the plan takes over");
+}
