@@ -17,7 +17,12 @@
 //! whose owner changed, times the share on before and after (the two
 //! buckets are independent). When the salt or bucket-by changes, every
 //! unit is rehashed; the shares are then the expected values for
-//! independent buckets, and [`BlastRadius::exact`] is `false`.
+//! independent buckets (a unit keeps its variant with the chance of drawing
+//! the same name twice), and [`BlastRadius::exact`] is `false`.
+//!
+//! Not counted: a change of a variant's `value` alone (listed as a
+//! `variants` change, with no share), and units turned off by a new
+//! `bucket_by` because they lack the attribute.
 
 use core::fmt;
 
@@ -198,7 +203,7 @@ fn blast(a: &FeatureConfig, b: &FeatureConfig) -> BlastRadius {
         return BlastRadius {
             turned_on: round(pb * (1.0 - pa)),
             turned_off: round(pa * (1.0 - pb)),
-            variant_changed: round(pa * pb * moved_variant_width(a, b)),
+            variant_changed: round(pa * pb * rehashed_variant_change(a, b)),
             exact: false,
         };
     }
@@ -214,6 +219,26 @@ fn blast(a: &FeatureConfig, b: &FeatureConfig) -> BlastRadius {
 /// whole basis points, so products of two have at most eight decimals.
 fn round(x: f64) -> f64 {
     (x * 1e8).round() / 1e8
+}
+
+/// The chance (0.0 to 1.0) that a unit on before and after gets another
+/// variant when its variant bucket is drawn afresh (a new salt or
+/// bucket-by): one minus the chance of drawing the same name twice.
+fn rehashed_variant_change(a: &FeatureConfig, b: &FeatureConfig) -> f64 {
+    if a.variants.is_empty() && b.variants.is_empty() {
+        return 0.0;
+    }
+    let same: f64 = a
+        .variants
+        .iter()
+        .filter_map(|va| {
+            b.variants
+                .iter()
+                .find(|vb| vb.name == va.name)
+                .map(|vb| va.weight * vb.weight / 1e4)
+        })
+        .sum();
+    1.0 - same
 }
 
 /// The share (0.0 to 1.0) of the variant-bucket space whose variant

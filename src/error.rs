@@ -162,6 +162,19 @@ pub enum ConfigError {
         /// The deepest chain allowed.
         max: usize,
     },
+    /// A feature whose prerequisites, counted each time they are reached,
+    /// would take more evaluations than one evaluation may.
+    #[error(
+        "feature `{feature}`: evaluating its prerequisites takes {evaluations} evaluations, more than {max}"
+    )]
+    PrerequisitesTooMany {
+        /// The feature.
+        feature: String,
+        /// Evaluations one evaluation of it would take (saturating).
+        evaluations: u64,
+        /// The most allowed.
+        max: u64,
+    },
     /// A condition or rule that is not well formed.
     #[error("{owner}: {field}: {problem}")]
     Malformed {

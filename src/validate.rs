@@ -22,6 +22,13 @@ use crate::{
 /// keeps the request path's stack use small and fixed.
 pub(crate) const MAX_PREREQUISITE_DEPTH: usize = 16;
 
+/// The most feature evaluations one evaluation may take, counting every
+/// prerequisite each time it is reached (a feature needing `b` and `c`,
+/// each needing `d`, takes 5). Evaluation does not memoise (that would
+/// need memory per request), so this bounds its cost: without it, fan-out
+/// under the depth bound could take `3^16` evaluations.
+pub(crate) const MAX_PREREQUISITE_EVALUATIONS: u64 = 64;
+
 type Names = HashMap<Box<str>, usize, RandomState>;
 
 pub(crate) fn snapshot(config: &Config) -> Result<Snapshot, ConfigError> {
@@ -287,7 +294,7 @@ fn unit_set(feature: &str, field: &'static str, units: &[String]) -> Result<Unit
 
 fn variants(feature: &str, raw: &FeatureConfig) -> Result<Box<[Variant]>, ConfigError> {
     let mut seen = HashSet::<&str, RandomState>::default();
-    let mut end: u32 = 0;
+    let mut end: u64 = 0;
     let mut out = Vec::with_capacity(raw.variants.len());
     for (i, v) in raw.variants.iter().enumerate() {
         if v.name.is_empty() {
@@ -303,7 +310,9 @@ fn variants(feature: &str, raw: &FeatureConfig) -> Result<Box<[Variant]>, Config
             });
         }
         let weight = percentage(feature, format!("variants[{i}].weight"), v.weight)?;
-        end += u32::from(weight.as_basis_points());
+        // u64: even millions of variants cannot overflow it, so a sum past
+        // 100% is always seen as one.
+        end += u64::from(weight.as_basis_points());
         out.push(Variant {
             name: v.name.as_str().into(),
             weight,
@@ -634,12 +643,16 @@ fn check_prerequisite_graph(features: &[Feature]) -> Result<(), ConfigError> {
         }
     }
     let mut depth = vec![0usize; n];
+    // Evaluations one evaluation of each feature takes, itself included;
+    // final for a feature once all its prerequisites are done.
+    let mut cost: Vec<u64> = vec![1; n];
     let mut ready: Vec<usize> = (0..n).filter(|&f| pending[f] == 0).collect();
     let mut done = 0;
     while let Some(p) = ready.pop() {
         done += 1;
         for &f in &dependents[p] {
             depth[f] = depth[f].max(depth[p] + 1);
+            cost[f] = cost[f].saturating_add(cost[p]);
             pending[f] -= 1;
             if pending[f] == 0 {
                 ready.push(f);
@@ -672,6 +685,15 @@ fn check_prerequisite_graph(features: &[Feature]) -> Result<(), ConfigError> {
             on_path[next] = path.len();
             path.push(next);
             at = next;
+        }
+    }
+    for f in 0..n {
+        if depth[f] <= MAX_PREREQUISITE_DEPTH && cost[f] > MAX_PREREQUISITE_EVALUATIONS {
+            return Err(ConfigError::PrerequisitesTooMany {
+                feature: features[f].name.to_string(),
+                evaluations: cost[f],
+                max: MAX_PREREQUISITE_EVALUATIONS,
+            });
         }
     }
     if let Some(f) = (0..n).find(|&f| depth[f] > MAX_PREREQUISITE_DEPTH) {

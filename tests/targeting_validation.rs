@@ -1834,3 +1834,42 @@ fn a_config_using_every_part_of_the_format_round_trips_with_identical_decisions(
     let again = Snapshot::try_from(dialled.to_config()).expect("valid");
     assert_same_decisions(&dialled, &again);
 }
+
+// ----- prerequisite fan-out -----
+
+/// `levels` levels of `width` features, each needing every feature of the
+/// next level; the top feature `l0_0` takes 1 + w + w² + … evaluations.
+fn fan_out(levels: usize, width: usize) -> Config {
+    let mut config = Config::new("r1");
+    for level in 0..levels {
+        for i in 0..width {
+            let mut f = FeatureConfig::new(format!("l{level}_{i}")).percentage(100);
+            if level + 1 < levels {
+                for j in 0..width {
+                    f = f.prerequisite(PrerequisiteConfig::on(format!("l{}_{j}", level + 1)));
+                }
+            }
+            config = config.feature(f);
+        }
+    }
+    config
+}
+
+#[test]
+fn prerequisite_fan_out_is_bounded_by_evaluations_not_only_depth() {
+    // 16 levels of 3: depth 15 is allowed, but 1 + 3 + … + 3^15 evaluations
+    // per request are not (an earlier release took over half a second).
+    let err = reject(fan_out(16, 3));
+    assert!(
+        matches!(&err, ConfigError::PrerequisitesTooMany { max: 64, .. }),
+        "{err:?}"
+    );
+    // 2 wide: 1 + 2 + 4 + 8 + 16 + 32 = 63 evaluations for the top: accepted.
+    let s = Snapshot::try_from(fan_out(6, 2)).expect("63 evaluations are allowed");
+    assert!(s.is_enabled("l0_0", "u"));
+    // One level more: 127, rejected, naming the first feature over the bound.
+    assert_eq!(
+        reject(fan_out(7, 2)).to_string(),
+        "feature `l0_0`: evaluating its prerequisites takes 127 evaluations, more than 64"
+    );
+}
