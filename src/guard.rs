@@ -44,13 +44,15 @@
 //!   starts after it begins with probability `Φ((Δ − max(δ, z·se)) / se)`;
 //!   so the sample budget after onset is at most **two batches** of
 //!   treatment outcomes (the one in progress and the next) whenever `Δ`
-//!   exceeds `max(δ, z·se)` by two standard errors or more — for example an
-//!   error rate tripling from 2% to 6% with `min_samples` = 1,000 and
-//!   `δ` = 1 point is caught within two batches with probability > 99%.
+//!   exceeds `max(δ, z·se)` by three standard errors or more — for example
+//!   an error rate tripling from 1% to 3% with `min_samples` = 4,000 and
+//!   `δ` = 1 point (`se` ≈ 0.31 points) is caught within two batches with
+//!   probability above 99.9%.
 //! - **Advancing needs evidence**: to call a batch healthy the guard needs
-//!   roughly `n ≥ 2·z²·p(1 − p)/δ²` outcomes per cohort (about 3,500 for
-//!   `p` = 2%, `δ` = 1 point); choose `min_samples` accordingly, or ramps
-//!   will hold.
+//!   `n ≥ 2·z²·p(1 − p)/δ²` outcomes per cohort at the very least (about
+//!   1,800 for `p` = 1%, `δ` = 1 point) and, to pass most batches of
+//!   healthy traffic, about twice that; choose `min_samples` accordingly,
+//!   or ramps will hold.
 //! - **A rollback is immediate and sticks**: the feature goes to 0% through
 //!   [`Rollouts::halt`] with the verdict as its cause, and stays there —
 //!   across ramps, reloads and rollbacks — until a person calls
@@ -333,6 +335,18 @@ impl<C: Clock> Guard<C> {
             counts.add(stripe, base + LAT_SUM, units);
             counts.add(stripe, base + LAT_SQ, units.saturating_mul(units));
         }
+    }
+
+    /// Records outcomes counted elsewhere (a service that aggregates per
+    /// interval): `ok` successes and `failed` failures, without latency.
+    pub fn record_counts(&self, feature: &str, cohort: Cohort, ok: u64, failed: u64) {
+        let outcomes = self.outcomes.load();
+        let Some(counts) = outcomes.get(feature) else {
+            return;
+        };
+        let stripe = counts.stripe();
+        counts.add(stripe, cohort.base() + SUCCESS, ok);
+        counts.add(stripe, cohort.base() + FAILURE, failed);
     }
 
     /// Judges what has been recorded, rolls back degraded features, and

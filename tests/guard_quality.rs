@@ -1,0 +1,340 @@
+//! The guard's quality over many seeded simulations, against the bounds its
+//! docs promise (`gradual::guard`): how often it rolls back healthy traffic,
+//! and how many outcomes it needs to catch an error rate that triples.
+//!
+//! Scenario (the docs' example): the old path fails 1% of requests, a
+//! degraded new path 3%; the tolerated increase is 1 point; batches of
+//! 4,000 outcomes per cohort.
+
+use std::time::UNIX_EPOCH;
+
+use gradual::{
+    Cohort, Config, FeatureConfig, Guard, GuardConfig, GuardEvent, ManualClock, Outcome,
+    Percentage, RampConfig, RampStep, Rollouts, Snapshot, Verdict,
+};
+
+const MIN_SAMPLES: u64 = 4_000;
+const BASE_ERROR: f64 = 0.01;
+const DEGRADED_ERROR: f64 = 0.03;
+
+/// splitmix64: a small, seeded generator, so every run is the same run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+
+    /// Failures among `n` outcomes each failing with probability `p`.
+    fn failures(&mut self, n: u64, p: f64) -> u64 {
+        (0..n).filter(|_| self.chance(p)).count() as u64
+    }
+}
+
+fn guarded(percent: u8) -> (Rollouts, Guard<ManualClock>) {
+    let rollouts = Rollouts::new(
+        Snapshot::try_from(
+            Config::new("sim").feature(
+                FeatureConfig::new("checkout")
+                    .percentage(percent)
+                    .guard(GuardConfig::new(1.0, MIN_SAMPLES)),
+            ),
+        )
+        .expect("valid"),
+    );
+    let guard = Guard::with_clock(rollouts.clone(), ManualClock::at(UNIX_EPOCH));
+    (rollouts, guard)
+}
+
+fn rolled_back(events: &[GuardEvent]) -> bool {
+    events
+        .iter()
+        .any(|e| matches!(e, GuardEvent::RolledBack { .. }))
+}
+
+/// Healthy traffic (equal error rates) over `BATCHES` batches per run: the
+/// docs bound a run's false-rollback probability by `BATCHES × 0.135%`.
+#[test]
+fn false_rollbacks_on_healthy_traffic_stay_within_the_bound() {
+    const RUNS: usize = 150;
+    const BATCHES: usize = 10;
+    let bound = BATCHES as f64 * 0.00135;
+    let mut rng = Rng(20_261_123);
+    let mut false_rollbacks = 0;
+    let mut judged = 0;
+    for _ in 0..RUNS {
+        let (_rollouts, guard) = guarded(50);
+        for _ in 0..BATCHES {
+            for cohort in [Cohort::Treatment, Cohort::Control] {
+                let failed = rng.failures(MIN_SAMPLES, BASE_ERROR);
+                guard.record_counts("checkout", cohort, MIN_SAMPLES - failed, failed);
+            }
+            let events = guard.tick();
+            judged += events
+                .iter()
+                .filter(|e| matches!(e, GuardEvent::Judged { .. }))
+                .count();
+            if rolled_back(&events) {
+                false_rollbacks += 1;
+                break;
+            }
+        }
+    }
+    assert_eq!(
+        judged,
+        RUNS * BATCHES - false_rollbacks * 0,
+        "every batch was judged"
+    );
+    let rate = false_rollbacks as f64 / RUNS as f64;
+    // The bound, plus three binomial standard deviations for a finite run.
+    let allowed = bound + 3.0 * (bound * (1.0 - bound) / RUNS as f64).sqrt();
+    assert!(
+        rate <= allowed,
+        "{false_rollbacks} false rollbacks in {RUNS} runs ({rate:.4} > {allowed:.4})"
+    );
+}
+
+/// The new path degrades part-way through a batch; the docs promise a
+/// rollback within two batches of treatment outcomes after the onset with
+/// probability above 99.9% for this scenario.
+#[test]
+fn a_tripled_error_rate_is_caught_within_two_batches() {
+    const RUNS: usize = 200;
+    let mut rng = Rng(7);
+    let mut delays = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let (rollouts, guard) = guarded(50);
+        // One healthy batch first, then the onset somewhere in the next.
+        let failed = rng.failures(MIN_SAMPLES, BASE_ERROR);
+        guard.record_counts("checkout", Cohort::Treatment, MIN_SAMPLES - failed, failed);
+        let failed = rng.failures(MIN_SAMPLES, BASE_ERROR);
+        guard.record_counts("checkout", Cohort::Control, MIN_SAMPLES - failed, failed);
+        assert!(!rolled_back(&guard.tick()));
+        let onset = rng.next() % MIN_SAMPLES;
+        let mut after_onset = 0u64;
+        let mut caught = false;
+        for batch in 0..4 {
+            let healthy_part = if batch == 0 { onset } else { 0 };
+            for i in 0..MIN_SAMPLES {
+                let p = if i < healthy_part {
+                    BASE_ERROR
+                } else {
+                    DEGRADED_ERROR
+                };
+                guard.record(
+                    "checkout",
+                    Cohort::Treatment,
+                    Outcome::from_ok(!rng.chance(p)),
+                );
+                after_onset += u64::from(i >= healthy_part);
+            }
+            let failed = rng.failures(MIN_SAMPLES, BASE_ERROR);
+            guard.record_counts("checkout", Cohort::Control, MIN_SAMPLES - failed, failed);
+            if rolled_back(&guard.tick()) {
+                caught = true;
+                break;
+            }
+        }
+        assert!(caught, "not caught within four batches");
+        assert_eq!(
+            rollouts
+                .load()
+                .feature("checkout")
+                .expect("present")
+                .percentage(),
+            Percentage::ZERO
+        );
+        delays.push(after_onset);
+    }
+    let within_two = delays.iter().filter(|&&d| d <= 2 * MIN_SAMPLES).count();
+    assert!(
+        within_two as f64 >= 0.99 * RUNS as f64,
+        "only {within_two} of {RUNS} within two batches"
+    );
+    delays.sort_unstable();
+    println!(
+        "treatment outcomes from onset to rollback: median {}, max {}",
+        delays[RUNS / 2],
+        delays[RUNS - 1]
+    );
+}
+
+#[test]
+fn a_healthy_ramp_advances_and_an_inconclusive_one_holds() {
+    let rollouts = Rollouts::new(
+        Snapshot::try_from(
+            Config::new("r1").feature(
+                FeatureConfig::new("checkout")
+                    .guard(GuardConfig::new(1.0, MIN_SAMPLES))
+                    .ramp(
+                        RampConfig::starting("1970-01-01T00:00:00Z")
+                            .step(RampStep::hold(5, "10m"))
+                            .step(RampStep::hold(25, "10m"))
+                            .step(RampStep::last(50)),
+                    ),
+            ),
+        )
+        .expect("valid"),
+    );
+    let clock = ManualClock::at(UNIX_EPOCH);
+    let guard = Guard::with_clock(rollouts.clone(), clock.clone());
+    let percent = || {
+        rollouts
+            .load()
+            .feature("checkout")
+            .expect("present")
+            .percentage()
+            .to_string()
+    };
+
+    // The first step needs no evidence: there is no new path yet.
+    assert!(
+        guard
+            .tick()
+            .iter()
+            .any(|e| matches!(e, GuardEvent::Advanced { .. }))
+    );
+    assert_eq!(percent(), "5%");
+
+    // Due for 25%, but too few outcomes to judge: it holds, once reported.
+    clock.advance(std::time::Duration::from_secs(600));
+    guard.record_counts("checkout", Cohort::Treatment, 100, 1);
+    let events = guard.tick();
+    assert!(
+        events.iter().any(|e| matches!(e, GuardEvent::Held { .. })),
+        "{events:?}"
+    );
+    assert!(guard.tick().is_empty(), "the hold is reported once");
+    assert_eq!(percent(), "5%");
+
+    // A batch of healthy evidence, equal error rates, many outcomes.
+    guard.record_counts(
+        "checkout",
+        Cohort::Treatment,
+        3 * MIN_SAMPLES - 100,
+        3 * MIN_SAMPLES / 100,
+    );
+    guard.record_counts(
+        "checkout",
+        Cohort::Control,
+        3 * MIN_SAMPLES,
+        3 * MIN_SAMPLES / 100,
+    );
+    let events = guard.tick();
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            GuardEvent::Judged {
+                verdict: Verdict::Healthy,
+                ..
+            }
+        )),
+        "{events:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, GuardEvent::Advanced { .. }))
+    );
+    assert_eq!(percent(), "25%");
+
+    // The next step must be earned again at 25%.
+    clock.advance(std::time::Duration::from_secs(600));
+    assert!(
+        guard
+            .tick()
+            .iter()
+            .any(|e| matches!(e, GuardEvent::Held { .. }))
+    );
+    assert_eq!(percent(), "25%");
+}
+
+#[test]
+fn a_rollback_stays_until_a_person_resumes() {
+    let (rollouts, guard) = guarded(20);
+    guard.record_counts("checkout", Cohort::Treatment, MIN_SAMPLES - 400, 400);
+    guard.record_counts("checkout", Cohort::Control, MIN_SAMPLES - 40, 40);
+    let events = guard.tick();
+    let cause = events
+        .iter()
+        .find_map(|e| match e {
+            GuardEvent::RolledBack { cause, .. } => Some(cause.clone()),
+            _ => None,
+        })
+        .expect("rolled back");
+    assert_eq!(
+        cause,
+        "error rate 10.00% on the new path vs 1.00% on the old (+9.00 points, tolerated 1.00, z = 3)"
+    );
+    assert_eq!(rollouts.halts()[0].cause, cause);
+    // Healthy evidence afterwards changes nothing while halted.
+    guard.record_counts("checkout", Cohort::Treatment, 10 * MIN_SAMPLES, 0);
+    guard.record_counts("checkout", Cohort::Control, 10 * MIN_SAMPLES, 0);
+    assert!(guard.tick().is_empty());
+    assert!(!rollouts.is_enabled("checkout", "anyone"));
+    rollouts.resume("checkout").expect("halted");
+    rollouts
+        .set_percentage("checkout", Percentage::from_percent(20).expect("20"))
+        .expect("known");
+    assert!(rollouts.halts().is_empty());
+}
+
+#[test]
+fn a_latency_bound_rolls_back_slow_new_paths() {
+    let rollouts = Rollouts::new(
+        Snapshot::try_from(
+            Config::new("r1").feature(
+                FeatureConfig::new("checkout")
+                    .percentage(50)
+                    .guard(GuardConfig::new(1.0, 500).max_latency_increase_ms(20.0)),
+            ),
+        )
+        .expect("valid"),
+    );
+    let guard = Guard::with_clock(rollouts.clone(), ManualClock::at(UNIX_EPOCH));
+    let mut rng = Rng(99);
+    for _ in 0..500 {
+        let jitter = (rng.next() % 20) as u64;
+        let fast = std::time::Duration::from_millis(100 + jitter);
+        let slow = std::time::Duration::from_millis(160 + jitter);
+        guard.record(
+            "checkout",
+            Cohort::Control,
+            Outcome::success().with_latency(fast),
+        );
+        guard.record(
+            "checkout",
+            Cohort::Treatment,
+            Outcome::success().with_latency(slow),
+        );
+    }
+    let events = guard.tick();
+    let rolled = events.iter().find_map(|e| match e {
+        GuardEvent::RolledBack { cause, .. } => Some(cause.as_str()),
+        _ => None,
+    });
+    assert!(
+        rolled.is_some_and(|c| c.starts_with("mean latency 169.")),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn outcomes_for_unguarded_features_are_ignored() {
+    let rollouts = Rollouts::new(
+        Snapshot::try_from(Config::new("r1").feature(FeatureConfig::new("plain").percentage(50)))
+            .expect("valid"),
+    );
+    let guard = Guard::with_clock(rollouts, ManualClock::at(UNIX_EPOCH));
+    guard.record_counts("plain", Cohort::Treatment, 0, 1_000_000);
+    guard.record("unknown", Cohort::Treatment, Outcome::failure());
+    assert!(guard.tick().is_empty());
+}
