@@ -69,7 +69,7 @@ fn false_rollbacks_on_healthy_traffic_stay_within_the_bound() {
     let bound = BATCHES as f64 * 0.00135;
     let mut rng = Rng(20_261_123);
     let mut false_rollbacks = 0;
-    let mut judged = 0;
+    let (mut judged, mut ticks) = (0, 0);
     for _ in 0..RUNS {
         let (_rollouts, guard) = guarded(50);
         for _ in 0..BATCHES {
@@ -78,6 +78,7 @@ fn false_rollbacks_on_healthy_traffic_stay_within_the_bound() {
                 guard.record_counts("checkout", cohort, MIN_SAMPLES - failed, failed);
             }
             let events = guard.tick();
+            ticks += 1;
             judged += events
                 .iter()
                 .filter(|e| matches!(e, GuardEvent::Judged { .. }))
@@ -88,11 +89,7 @@ fn false_rollbacks_on_healthy_traffic_stay_within_the_bound() {
             }
         }
     }
-    assert_eq!(
-        judged,
-        RUNS * BATCHES - false_rollbacks * 0,
-        "every batch was judged"
-    );
+    assert_eq!(judged, ticks, "every batch was judged");
     let rate = false_rollbacks as f64 / RUNS as f64;
     // The bound, plus three binomial standard deviations for a finite run.
     let allowed = bound + 3.0 * (bound * (1.0 - bound) / RUNS as f64).sqrt();
@@ -302,7 +299,7 @@ fn a_latency_bound_rolls_back_slow_new_paths() {
     let guard = Guard::with_clock(rollouts.clone(), ManualClock::at(UNIX_EPOCH));
     let mut rng = Rng(99);
     for _ in 0..500 {
-        let jitter = (rng.next() % 20) as u64;
+        let jitter = rng.next() % 20;
         let fast = std::time::Duration::from_millis(100 + jitter);
         let slow = std::time::Duration::from_millis(160 + jitter);
         guard.record(
