@@ -134,6 +134,7 @@
     unreachable_pub
 )]
 #![doc(test(attr(deny(warnings))))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod bucket;
 pub mod clock;
@@ -145,6 +146,9 @@ mod error;
 mod eval;
 pub mod guard;
 pub mod metrics;
+#[cfg(feature = "openfeature")]
+#[cfg_attr(docsrs, doc(cfg(feature = "openfeature")))]
+pub mod openfeature;
 mod percentage;
 pub mod ramp;
 mod reload;
