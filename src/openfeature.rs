@@ -64,7 +64,10 @@ use crate::{Context, Decision, Reason, Rollouts, Value};
 /// )?);
 /// let provider = GradualProvider::new(rollouts);
 /// let context = EvaluationContext::default().with_targeting_key("user-42");
-/// let details = provider.resolve_bool_value("new_checkout_design", &context).await?;
+/// let details = provider
+///     .resolve_bool_value("new_checkout_design", &context)
+///     .await
+///     .map_err(|e| format!("{:?}", e.code))?;
 /// assert!(details.value);
 /// # Ok(())
 /// # }

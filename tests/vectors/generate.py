@@ -9,7 +9,9 @@ The fine bucket (basis points) is the contract's refinement of it:
 Run `python3 tests/vectors/generate.py > tests/vectors/buckets.jsonl`. The output is
 frozen: a change to it is a breaking change to every user's buckets.
 Each line is a JSON object (UTF-8, not ASCII-escaped): feature, unit, the seed
-bucket, the fine bucket and the MD5 hex digest of the key.
+bucket, the fine bucket, the MD5 hex digest of the key, and the variant bucket
+(the contract's variant split: `(h >> 64) % 10000`, the digest's first eight bytes
+read big-endian, mod 10000).
 """
 import hashlib
 import json
@@ -26,6 +28,12 @@ def reference_bucket(feature, user_id):
 def fine_bucket(feature, user_id):
     h = int(hashlib.md5(f"{feature}:{user_id}".encode()).hexdigest(), 16)
     return (h % 100) * 100 + (h // 100) % 100
+
+
+def variant_bucket(feature, user_id):
+    """The variant split's bucket: the high 64 bits of the digest, mod 10000."""
+    h = int(hashlib.md5(f"{feature}:{user_id}".encode()).hexdigest(), 16)
+    return (h >> 64) % 10000
 
 
 def cases():
@@ -70,7 +78,8 @@ def main():
         fine = fine_bucket(feature, unit)
         assert fine // 100 == seed
         digest = hashlib.md5(f"{feature}:{unit}".encode()).hexdigest()
-        row = {"feature": feature, "unit": unit, "seed": seed, "fine": fine, "md5": digest}
+        variant = variant_bucket(feature, unit)
+        row = {"feature": feature, "unit": unit, "seed": seed, "fine": fine, "md5": digest, "variant": variant}
         print(json.dumps(row, ensure_ascii=False))
 
 
