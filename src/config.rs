@@ -126,6 +126,29 @@ impl Config {
         self
     }
 
+    /// Every problem that keeps this config from becoming a
+    /// [`Snapshot`](crate::Snapshot), in config order; empty when it is
+    /// valid. Where `Snapshot::try_from` stops at the first problem, this
+    /// goes on, for a deployment gate that lists them all. Checks across
+    /// features (prerequisites, cycles) run once every feature is valid by
+    /// itself.
+    ///
+    /// ```
+    /// use gradual::{Config, FeatureConfig};
+    ///
+    /// let config = Config::new("r1")
+    ///     .feature(FeatureConfig::new("a").percentage(140))
+    ///     .feature(FeatureConfig::new("b").percentage(12.345));
+    /// let errors: Vec<String> = config.errors().iter().map(ToString::to_string).collect();
+    /// assert_eq!(errors, [
+    ///     "feature `a`: percentage 140 is out of range (0..=100)",
+    ///     "feature `b`: percentage 12.345 is finer than 0.01",
+    /// ]);
+    /// ```
+    pub fn errors(&self) -> Vec<crate::ConfigError> {
+        crate::validate::errors(self)
+    }
+
     /// Adds a feature.
     #[must_use]
     pub fn feature(mut self, feature: FeatureConfig) -> Self {

@@ -32,14 +32,56 @@ pub(crate) const MAX_PREREQUISITE_EVALUATIONS: u64 = 64;
 type Names = HashMap<Box<str>, usize, RandomState>;
 
 pub(crate) fn snapshot(config: &Config) -> Result<Snapshot, ConfigError> {
+    build(config, Problems::first()).map_err(|mut found| found.swap_remove(0))
+}
+
+/// Every problem of `config`, in config order; empty when it is valid.
+pub(crate) fn errors(config: &Config) -> Vec<ConfigError> {
+    build(config, Problems::all()).err().unwrap_or_default()
+}
+
+/// Where validation puts what it finds: stop at the first problem, or
+/// collect them all.
+struct Problems {
+    collect_all: bool,
+    found: Vec<ConfigError>,
+}
+
+impl Problems {
+    fn first() -> Self {
+        Problems {
+            collect_all: false,
+            found: Vec::new(),
+        }
+    }
+
+    fn all() -> Self {
+        Problems {
+            collect_all: true,
+            found: Vec::new(),
+        }
+    }
+
+    /// Records a problem; `Err` when validation should stop here.
+    fn add(&mut self, e: ConfigError) -> Result<(), Vec<ConfigError>> {
+        self.found.push(e);
+        if self.collect_all {
+            Ok(())
+        } else {
+            Err(std::mem::take(&mut self.found))
+        }
+    }
+}
+
+fn build(config: &Config, mut problems: Problems) -> Result<Snapshot, Vec<ConfigError>> {
     if config.schema_version != Config::SCHEMA_VERSION {
-        return Err(ConfigError::UnsupportedSchema {
+        problems.add(ConfigError::UnsupportedSchema {
             found: config.schema_version,
             supported: Config::SCHEMA_VERSION,
-        });
+        })?;
     }
     if config.revision.is_empty() {
-        return Err(ConfigError::EmptyRevision);
+        problems.add(ConfigError::EmptyRevision)?;
     }
 
     let mut segment_names = Names::default();
@@ -47,35 +89,50 @@ pub(crate) fn snapshot(config: &Config) -> Result<Snapshot, ConfigError> {
     for (i, raw) in config.segments.iter().enumerate() {
         let owner = Owner::Segment(raw.name.clone());
         if raw.name.is_empty() {
-            return Err(ConfigError::EmptySegmentName { index: i });
+            problems.add(ConfigError::EmptySegmentName { index: i })?;
+            continue;
         }
         if segment_names.insert(raw.name.as_str().into(), i).is_some() {
-            return Err(ConfigError::DuplicateSegment {
+            problems.add(ConfigError::DuplicateSegment {
                 segment: raw.name.clone(),
-            });
+            })?;
+            continue;
         }
-        let conditions = raw
-            .conditions
-            .iter()
-            .enumerate()
-            .map(|(j, c)| condition(&owner, format!("conditions[{j}]"), c, None))
-            .collect::<Result<_, _>>()?;
+        let mut conditions = Vec::with_capacity(raw.conditions.len());
+        for (j, c) in raw.conditions.iter().enumerate() {
+            match condition(&owner, format!("conditions[{j}]"), c, None) {
+                Ok(c) => conditions.push(c),
+                Err(e) => problems.add(e)?,
+            }
+        }
         segments.push(Segment {
             name: raw.name.as_str().into(),
-            conditions,
+            conditions: conditions.into(),
         });
     }
 
     let mut index = Names::with_capacity_and_hasher(config.features.len(), RandomState::default());
     let mut features = Vec::with_capacity(config.features.len());
     for (position, raw) in config.features.iter().enumerate() {
-        let feature = feature(position, raw, &segment_names)?;
+        let feature = match feature(position, raw, &segment_names) {
+            Ok(f) => f,
+            Err(e) => {
+                problems.add(e)?;
+                continue;
+            }
+        };
         if index.insert(feature.name.clone(), position).is_some() {
-            return Err(ConfigError::DuplicateFeature {
+            problems.add(ConfigError::DuplicateFeature {
                 feature: raw.name.clone(),
-            });
+            })?;
+            continue;
         }
         features.push(feature);
+    }
+    if !problems.found.is_empty() {
+        // Prerequisites are checked across features, by position: only once
+        // every feature is valid by itself.
+        return Err(problems.found);
     }
 
     for (position, raw) in config.features.iter().enumerate() {
@@ -84,10 +141,19 @@ pub(crate) fn snapshot(config: &Config) -> Result<Snapshot, ConfigError> {
             .iter()
             .enumerate()
             .map(|(i, p)| prerequisite(raw, i, p, &index, &features))
-            .collect::<Result<Box<[_]>, _>>()?;
-        features[position].prerequisites = resolved;
+            .collect::<Result<Box<[_]>, _>>();
+        match resolved {
+            Ok(resolved) => features[position].prerequisites = resolved,
+            Err(e) => problems.add(e)?,
+        }
     }
-    check_prerequisite_graph(&features)?;
+    if !problems.found.is_empty() {
+        return Err(problems.found);
+    }
+    if let Err(e) = check_prerequisite_graph(&features) {
+        problems.add(e)?;
+        return Err(problems.found);
+    }
 
     Ok(Snapshot {
         revision: Revision::new(&config.revision),

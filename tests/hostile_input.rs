@@ -1073,3 +1073,35 @@ fn a_huge_number_of_variants_is_rejected_not_overflowed() {
     );
     check_error(&config, &err);
 }
+
+// ----- Config::errors agrees with Snapshot::try_from -----
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// `errors()` is empty exactly when `try_from` succeeds, and its first
+    /// entry is the error `try_from` stops at.
+    #[test]
+    fn listing_every_error_agrees_with_stopping_at_the_first(seed in any::<u64>()) {
+        let mut value: serde_json::Value = serde_json::from_str(include_str!("../examples/configs/full.json")).expect("JSON");
+        // Break a few percentages and names, chosen by the seed.
+        if let Some(features) = value["features"].as_array_mut() {
+            for (i, f) in features.iter_mut().enumerate() {
+                let pick = (seed >> (i * 3)) & 7;
+                match pick {
+                    0 => f["percentage"] = serde_json::json!(100.5),
+                    1 => f["name"] = serde_json::json!(""),
+                    2 => f["percentage"] = serde_json::json!(0.001),
+                    _ => {}
+                }
+            }
+        }
+        if let Ok(config) = serde_json::from_value::<gradual::Config>(value) {
+            let all = config.errors();
+            match Snapshot::try_from(&config) {
+                Ok(_) => prop_assert!(all.is_empty(), "{all:?}"),
+                Err(first) => prop_assert_eq!(all.first(), Some(&first)),
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! `examples/check.rs`, the deployment gate, run as a pipeline would run
+//! it: its exit status and what it prints.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The example binary, which `cargo test` builds beside the test binaries
+/// (built here if this test was run alone).
+fn check() -> Command {
+    static BUILD: std::sync::Once = std::sync::Once::new();
+    let mut dir = std::env::current_exe().expect("test binary path");
+    dir.pop(); // the test binary
+    dir.pop(); // deps/
+    let exe = dir
+        .join("examples")
+        .join(format!("check{}", std::env::consts::EXE_SUFFIX));
+    BUILD.call_once(|| {
+        if !exe.exists() {
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = Command::new(cargo)
+                .args(["build", "--quiet", "--example", "check"])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "building the check example failed");
+        }
+    });
+    Command::new(exe)
+}
+
+fn write(name: &str, text: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("gradual-check-{}-{name}", std::process::id()));
+    std::fs::write(&path, text).expect("temp file");
+    path
+}
+
+#[test]
+fn a_valid_file_passes_and_an_invalid_one_lists_every_problem() {
+    let good = write(
+        "good.json",
+        r#"{ "revision": "r1", "features": [ { "name": "checkout", "percentage": 5 } ] }"#,
+    );
+    let out = check().arg(&good).output().expect("runs");
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("valid, revision r1, 1 feature(s)"));
+
+    let bad = write(
+        "bad.json",
+        r#"{ "revision": "r2", "features": [ { "name": "a", "percentage": 140 }, { "name": "b", "allow": [""] } ] }"#,
+    );
+    let out = check().arg(&bad).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("INVALID, 2 problem(s)"), "{stderr}");
+    assert!(
+        stderr.contains("  - feature `a`: percentage 140 is out of range (0..=100)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("  - feature `b`: allow contains an empty unit id"),
+        "{stderr}"
+    );
+
+    let broken = write("broken.json", r#"{ "revision": "r3", "features": [ "#);
+    assert_eq!(
+        check().arg(&broken).output().expect("runs").status.code(),
+        Some(2)
+    );
+    for p in [good, bad, broken] {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+#[test]
+fn two_files_show_the_blast_radius() {
+    let live = write(
+        "live.json",
+        r#"{ "revision": "r1", "features": [ { "name": "checkout", "percentage": 5 } ] }"#,
+    );
+    let new = write(
+        "new.json",
+        r#"{ "revision": "r2", "features": [ { "name": "checkout", "percentage": 25 }, { "name": "search", "percentage": 1 } ] }"#,
+    );
+    let out = check().arg(&live).arg(&new).output().expect("runs");
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("r1 -> r2: 1 added, 0 removed, 1 changed\n  + search\n  ~ checkout (percentage): turns on 20% of units"),
+        "{stdout}"
+    );
+    for p in [live, new] {
+        let _ = std::fs::remove_file(p);
+    }
+}
