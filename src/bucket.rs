@@ -93,7 +93,9 @@
 //! One bucket costs one MD5 compression for keys up to 55 bytes (two for up
 //! to 119 bytes, and so on), plus a few integer operations: the key is
 //! padded in a buffer on the stack, never on the heap, and `h mod 10000`
-//! is folded from two 64-bit halves instead of a 128-bit division.
+//! is folded from two 64-bit halves instead of a 128-bit division. A
+//! feature prepares its salt once, so evaluation starts each key's first
+//! block from a template and skips the MD5 steps that only read the salt.
 
 use md5::block_api::compress;
 
@@ -160,7 +162,7 @@ impl Bucket {
 /// ```
 #[inline]
 pub fn bucket(feature: &str, unit: &str) -> Bucket {
-    bucket_of_digest(&md5_key(feature.as_bytes(), unit.as_bytes()))
+    bucket_of_digest(&KeyPrefix::one_off(feature.as_bytes()).digest(unit.as_bytes()))
 }
 
 /// The fine bucket of an MD5 digest, by the contract above.
@@ -194,41 +196,152 @@ pub(crate) const fn variant_bucket_of_digest(digest: &[u8; 16]) -> u16 {
 
 const MD5_INIT: [u32; 4] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476];
 
-/// MD5 of `salt ‖ ':' ‖ unit`, without a heap buffer.
+/// A salt prepared for hashing many units: everything about
+/// `salt ‖ ':' ‖ unit` that does not depend on the unit, computed once.
 ///
-/// The key is written into one 64-byte block on the stack and compressed a
-/// block at a time, with RFC 1321 padding: a 0x80 byte, zeros, and the key's
-/// length in bits as a little-endian u64 in the last eight bytes.
-#[inline]
-pub(crate) fn md5_key(salt: &[u8], unit: &[u8]) -> [u8; 16] {
-    let mut state = MD5_INIT;
-    let mut block = [0u8; 64];
-    let mut filled = 0usize;
-    for part in [salt, b":".as_slice(), unit] {
-        let mut rest = part;
-        while !rest.is_empty() {
-            let take = rest.len().min(64 - filled);
-            let (head, tail) = rest.split_at(take);
-            block[filled..filled + take].copy_from_slice(head);
-            filled += take;
-            rest = tail;
-            if filled == 64 {
-                compress(&mut state, core::slice::from_ref(&block));
-                filled = 0;
+/// - `state`: MD5's chaining value after the prefix's whole 64-byte blocks
+///   (usually none).
+/// - `template`: the block the rest of the prefix starts, zero after it.
+/// - `mid`: the working variables after round 1 has consumed the
+///   template's whole prefix words, so each unit's first block runs only
+///   the remaining steps (a 20-byte name skips 5 of 64). See
+///   [`crate::md5_block`].
+#[derive(Clone)]
+pub(crate) struct KeyPrefix {
+    state: [u32; 4],
+    template: [u8; 64],
+    /// Prefix bytes in `template`, `0..64`.
+    used: usize,
+    /// Whole prefix words in `template`, `used / 4`, at most 15.
+    words: usize,
+    mid: [u32; 4],
+    /// The prefix's length in bytes, `salt.len() + 1`.
+    len: usize,
+}
+
+impl KeyPrefix {
+    /// Prepared for many units: with the round-1 midstate.
+    pub(crate) fn new(salt: &[u8]) -> Self {
+        let mut prefix = Self::one_off(salt);
+        prefix.words = prefix.used / 4;
+        prefix.mid =
+            crate::md5_block::midstate(prefix.state, &block_words(&prefix.template), prefix.words);
+        prefix
+    }
+
+    /// Prepared for a single unit: precomputing round-1 steps would only
+    /// move them, not save them.
+    fn one_off(salt: &[u8]) -> Self {
+        let mut state = MD5_INIT;
+        let mut template = [0u8; 64];
+        let mut used = 0;
+        for &byte in salt.iter().chain(b":") {
+            template[used] = byte;
+            used += 1;
+            if used == 64 {
+                compress(&mut state, core::slice::from_ref(&template));
+                template = [0u8; 64];
+                used = 0;
             }
         }
+        KeyPrefix {
+            state,
+            template,
+            used,
+            words: 0,
+            mid: state,
+            len: salt.len() + 1,
+        }
     }
-    let bits = ((salt.len() + 1 + unit.len()) as u64).wrapping_mul(8);
-    block[filled] = 0x80;
-    block[filled + 1..].fill(0);
-    if filled >= 56 {
-        // No room for the length: it goes in one more block.
-        compress(&mut state, core::slice::from_ref(&block));
-        block = [0u8; 64];
-    }
-    block[56..].copy_from_slice(&bits.to_le_bytes());
-    compress(&mut state, core::slice::from_ref(&block));
 
+    /// MD5 of the prefix followed by `unit`, with no heap buffer.
+    #[inline]
+    pub(crate) fn digest(&self, unit: &[u8]) -> [u8; 16] {
+        let mut state = self.state;
+        let mut block = self.template;
+        let room = 64 - self.used;
+        let bits = ((self.len + unit.len()) as u64).wrapping_mul(8);
+        if unit.len() + 9 <= room {
+            // The common case: the whole key and its padding in one block.
+            block[self.used..self.used + unit.len()].copy_from_slice(unit);
+            block[self.used + unit.len()] = 0x80;
+            block[56..].copy_from_slice(&bits.to_le_bytes());
+            self.first_block(&mut state, &block);
+            return to_bytes(state);
+        }
+        let (head, rest) = unit.split_at(unit.len().min(room));
+        block[self.used..self.used + head.len()].copy_from_slice(head);
+        if head.len() < room {
+            // The unit fits, its padding does not: one more block.
+            block[self.used + head.len()] = 0x80;
+            self.first_block(&mut state, &block);
+            let mut last = [0u8; 64];
+            last[56..].copy_from_slice(&bits.to_le_bytes());
+            compress(&mut state, core::slice::from_ref(&last));
+            return to_bytes(state);
+        }
+        self.first_block(&mut state, &block);
+        // Whole blocks of the rest of the unit, then its tail and padding.
+        let mut chunks = rest.chunks_exact(64);
+        for chunk in &mut chunks {
+            let mut full = [0u8; 64];
+            full.copy_from_slice(chunk);
+            compress(&mut state, core::slice::from_ref(&full));
+        }
+        let tail = chunks.remainder();
+        let mut last = [0u8; 64];
+        last[..tail.len()].copy_from_slice(tail);
+        last[tail.len()] = 0x80;
+        if tail.len() >= 56 {
+            compress(&mut state, core::slice::from_ref(&last));
+            last = [0u8; 64];
+        }
+        last[56..].copy_from_slice(&bits.to_le_bytes());
+        compress(&mut state, core::slice::from_ref(&last));
+        to_bytes(state)
+    }
+
+    /// Compresses the block the prefix begins, resuming round 1 after the
+    /// precomputed steps.
+    #[inline]
+    fn first_block(&self, state: &mut [u32; 4], block: &[u8; 64]) {
+        use crate::md5_block::compress_from as from;
+        let (m, v) = (&block_words(block), self.mid);
+        match self.words {
+            0 => from::<0>(state, v, m),
+            1 => from::<1>(state, v, m),
+            2 => from::<2>(state, v, m),
+            3 => from::<3>(state, v, m),
+            4 => from::<4>(state, v, m),
+            5 => from::<5>(state, v, m),
+            6 => from::<6>(state, v, m),
+            7 => from::<7>(state, v, m),
+            8 => from::<8>(state, v, m),
+            9 => from::<9>(state, v, m),
+            10 => from::<10>(state, v, m),
+            11 => from::<11>(state, v, m),
+            12 => from::<12>(state, v, m),
+            13 => from::<13>(state, v, m),
+            14 => from::<14>(state, v, m),
+            _ => from::<15>(state, v, m),
+        }
+    }
+}
+
+#[inline(always)]
+fn block_words(block: &[u8; 64]) -> [u32; 16] {
+    core::array::from_fn(|j| {
+        u32::from_le_bytes([
+            block[4 * j],
+            block[4 * j + 1],
+            block[4 * j + 2],
+            block[4 * j + 3],
+        ])
+    })
+}
+
+#[inline(always)]
+fn to_bytes(state: [u32; 4]) -> [u8; 16] {
     let mut digest = [0u8; 16];
     for (out, word) in digest.chunks_exact_mut(4).zip(state) {
         out.copy_from_slice(&word.to_le_bytes());
@@ -252,14 +365,17 @@ mod tests {
     #[test]
     fn stack_md5_matches_md5_crate_at_every_length_around_block_edges() {
         let text: Vec<u8> = (0..300u32).map(|i| b'a' + (i % 26) as u8).collect();
-        for salt_len in [0, 1, 19, 54, 55, 56, 63, 64, 65, 119, 120, 128] {
-            for unit_len in 0..=140 {
+        for salt_len in (0..=70).chain([119, 120, 127, 128, 129, 191, 192]) {
+            for unit_len in 0..=200 {
                 let (s, u) = (&text[..salt_len], &text[..unit_len]);
+                let want = reference(s, u);
                 assert_eq!(
-                    md5_key(s, u),
-                    reference(s, u),
+                    KeyPrefix::new(s).digest(u),
+                    want,
                     "salt {salt_len} unit {unit_len}"
                 );
+                let one_off = KeyPrefix::one_off(s).digest(u);
+                assert_eq!(one_off, want, "one-off, salt {salt_len} unit {unit_len}");
             }
         }
     }

@@ -4,7 +4,7 @@
 //! The steps, in order, are documented in the crate docs
 //! ([evaluation order](crate#evaluation-order)); keep the two in step.
 
-use crate::bucket::{bucket_of_digest, md5_key, variant_bucket_of_digest};
+use crate::bucket::{bucket_of_digest, variant_bucket_of_digest};
 use crate::rules::Action;
 use crate::snapshot::Feature;
 use crate::{Bucket, Context, Decision, Percentage, Reason, Snapshot, Value, Variant};
@@ -118,10 +118,10 @@ impl<'s, 'c> Hasher<'s, 'c> {
     #[inline]
     fn digest(&mut self) -> Option<&[u8; 16]> {
         let key = self.key?;
-        let salt = self.feature.salt.as_bytes();
+        let prefix = &self.feature.key;
         Some(
             self.digest
-                .get_or_insert_with(|| md5_key(salt, key.as_bytes())),
+                .get_or_insert_with(|| prefix.digest(key.as_bytes())),
         )
     }
 

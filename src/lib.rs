@@ -145,6 +145,7 @@ pub mod diff;
 mod error;
 mod eval;
 pub mod guard;
+mod md5_block;
 pub mod metrics;
 #[cfg(feature = "openfeature")]
 #[cfg_attr(docsrs, doc(cfg(feature = "openfeature")))]

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 
+use crate::bucket::KeyPrefix;
 use crate::metrics::Exposure;
 use crate::rules::{Rule, Segment};
 use crate::{
@@ -103,6 +104,8 @@ impl fmt::Display for Revision {
 pub struct Feature {
     pub(crate) name: Box<str>,
     pub(crate) salt: Box<str>,
+    /// The salt prepared for hashing: see [`KeyPrefix`].
+    pub(crate) key: KeyPrefix,
     pub(crate) bucket_by: Option<Box<str>>,
     pub(crate) enabled: bool,
     pub(crate) percentage: Percentage,

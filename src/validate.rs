@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use foldhash::fast::RandomState;
 
+use crate::bucket::KeyPrefix;
 use crate::rules::{Action, Cmp, Condition, Equality, OwnedVersion, Rule, Segment, Test, TextOp};
 use crate::snapshot::{Feature, Prerequisite, Revision, UnitSet};
 use crate::{
@@ -197,6 +198,7 @@ fn feature(position: usize, raw: &FeatureConfig, segments: &Names) -> Result<Fea
     Ok(Feature {
         name: name.into(),
         salt: salt.into(),
+        key: KeyPrefix::new(salt.as_bytes()),
         bucket_by: bucket_by.map(Into::into),
         enabled: raw.enabled,
         percentage,
