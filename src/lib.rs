@@ -126,7 +126,9 @@
 //! assert!(rollouts.is_enabled("new_checkout_design", "user-42"));
 //! ```
 
-#![forbid(unsafe_code)]
+// `unsafe` lives in one module only, `lanes` (its SIMD kernels), each
+// block with its safety argument.
+#![deny(unsafe_code)]
 #![warn(
     missing_docs,
     missing_debug_implementations,
@@ -145,6 +147,7 @@ pub mod diff;
 mod error;
 mod eval;
 pub mod guard;
+mod lanes;
 mod md5_block;
 pub mod metrics;
 #[cfg(feature = "openfeature")]
@@ -161,7 +164,7 @@ mod striped;
 mod validate;
 mod version;
 
-pub use bucket::{Bucket, bucket};
+pub use bucket::{Bucket, bucket, buckets};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
     ConditionConfig, Config, FeatureConfig, GuardConfig, Literal, Operator, PrerequisiteConfig,
