@@ -115,7 +115,7 @@ use crate::Percentage;
 /// assert_eq!(b.basis_points(), 6479);
 /// assert_eq!(b.basis_points() / 100, u16::from(b.percent()));
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Bucket(u16);
 
 impl Bucket {
@@ -163,6 +163,37 @@ impl Bucket {
 #[inline]
 pub fn bucket(feature: &str, unit: &str) -> Bucket {
     bucket_of_digest(&KeyPrefix::one_off(feature.as_bytes()).digest(unit.as_bytes()))
+}
+
+/// The buckets of many units for one feature: `out[i]` is
+/// [`bucket(feature, units[i])`](bucket()), for offline cohort exports and
+/// experiment analysis. The keys are hashed side by side (SIMD lanes where
+/// the CPU has them, interleaved chains otherwise), several times faster
+/// per unit than one by one. Writes `min(units.len(), out.len())` buckets
+/// and returns that count; never allocates.
+///
+/// ```
+/// let units = ["user-1", "user-2", "user-42"];
+/// let mut out = [gradual::Bucket::default(); 3];
+/// assert_eq!(gradual::buckets("new_checkout_design", &units, &mut out), 3);
+/// assert_eq!(out[2], gradual::bucket("new_checkout_design", "user-42"));
+/// ```
+pub fn buckets(feature: &str, units: &[&str], out: &mut [Bucket]) -> usize {
+    const CHUNK: usize = 64;
+    let n = units.len().min(out.len());
+    let mut keys: [&[u8]; CHUNK] = [&[]; CHUNK];
+    let mut digests = [[0u8; 16]; CHUNK];
+    for (units, out) in units[..n].chunks(CHUNK).zip(out[..n].chunks_mut(CHUNK)) {
+        for (key, unit) in keys.iter_mut().zip(units) {
+            *key = unit.as_bytes();
+        }
+        let len = units.len();
+        crate::lanes::md5_keys(feature.as_bytes(), &keys[..len], &mut digests[..len]);
+        for (bucket, digest) in out.iter_mut().zip(&digests) {
+            *bucket = bucket_of_digest(digest);
+        }
+    }
+    n
 }
 
 /// The fine bucket of an MD5 digest, by the contract above.

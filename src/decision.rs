@@ -100,6 +100,14 @@ impl<'s> Decision<'s> {
     }
 }
 
+impl Default for Decision<'_> {
+    /// Off, for an unknown feature: what a slot holds before evaluation
+    /// fills it (see [`Snapshot::evaluate_all`](crate::Snapshot::evaluate_all)).
+    fn default() -> Self {
+        Decision::off(Reason::UnknownFeature, None)
+    }
+}
+
 /// Why a [`Decision`] came out as it did: the step of the evaluation that
 /// decided. See [the evaluation order](crate#evaluation-order).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]

@@ -9,23 +9,36 @@ use crate::rules::Action;
 use crate::snapshot::Feature;
 use crate::{Bucket, Context, Decision, Percentage, Reason, Snapshot, Value, Variant};
 
-/// Evaluates the feature at `position` in `snapshot` for `context`.
+/// Evaluates the feature at `position` in `snapshot` for `context`;
+/// `digest` is the unit's key digest when the caller has hashed it already.
 #[inline]
 pub(crate) fn evaluate<'s>(
     snapshot: &'s Snapshot,
     position: usize,
     context: &Context<'_>,
+    digest: Option<[u8; 16]>,
 ) -> Decision<'s> {
     match snapshot.features.get(position) {
-        Some(feature) => evaluate_feature(snapshot, feature, context),
+        Some(feature) => evaluate_feature(snapshot, feature, context, digest),
         None => Decision::off(Reason::UnknownFeature, None),
     }
+}
+
+/// Whether evaluating `feature` for a unit will very likely hash its key
+/// (so hashing it ahead, in a batch, is not wasted).
+pub(crate) fn wants_digest(feature: &Feature) -> bool {
+    feature.enabled
+        && feature.bucket_by.is_none()
+        && (!feature.variants.is_empty()
+            || !feature.rules.is_empty()
+            || (feature.percentage != Percentage::ZERO && feature.percentage != Percentage::FULL))
 }
 
 fn evaluate_feature<'s>(
     snapshot: &'s Snapshot,
     feature: &'s Feature,
     context: &Context<'_>,
+    digest: Option<[u8; 16]>,
 ) -> Decision<'s> {
     // 2. Kill switch.
     if !feature.enabled {
@@ -36,7 +49,7 @@ fn evaluate_feature<'s>(
         let Some(required) = snapshot.features.get(p.feature) else {
             continue;
         };
-        let d = evaluate_feature(snapshot, required, context);
+        let d = evaluate_feature(snapshot, required, context, None);
         let variant_ok = match p.variant {
             None => true,
             Some(v) => d.variant().is_some_and(|got| {
@@ -60,7 +73,7 @@ fn evaluate_feature<'s>(
     if feature.deny.contains(unit) {
         return Decision::off(Reason::Denied, None);
     }
-    let mut hash = Hasher::new(feature, context);
+    let mut hash = Hasher::new(feature, context, digest);
     if feature.allow.contains(unit) {
         return hash.serve(Reason::Allowed);
     }
@@ -100,7 +113,7 @@ struct Hasher<'s, 'c> {
 
 impl<'s, 'c> Hasher<'s, 'c> {
     #[inline]
-    fn new(feature: &'s Feature, context: &Context<'c>) -> Self {
+    fn new(feature: &'s Feature, context: &Context<'c>, digest: Option<[u8; 16]>) -> Self {
         let key = match feature.bucket_by.as_deref() {
             None => Some(context.unit()),
             Some(attribute) => match context.attribute(attribute) {
@@ -108,10 +121,13 @@ impl<'s, 'c> Hasher<'s, 'c> {
                 _ => None,
             },
         };
+        // A digest hashed ahead is of the unit id, so it only stands in
+        // when the feature buckets by the unit id.
+        let digest = digest.filter(|_| feature.bucket_by.is_none());
         Hasher {
             feature,
             key,
-            digest: None,
+            digest,
         }
     }
 

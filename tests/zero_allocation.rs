@@ -141,6 +141,16 @@ fn no_evaluation_path_allocates() {
                     std::hint::black_box(rollouts.is_enabled_with(feature, &context));
                     std::hint::black_box(gradual::bucket(feature, unit));
                 }
+                let mut all = [gradual::Decision::default(); 8];
+                std::hint::black_box(snapshot.evaluate_all(&context, &mut all));
+                let batch = [
+                    unit,
+                    "a",
+                    "b",
+                    "a_longer_unit_id_that_makes_the_key_need_two_md5_blocks_xx",
+                ];
+                let mut out = [gradual::Bucket::default(); 4];
+                std::hint::black_box(gradual::buckets("base", &batch, &mut out));
             }
         }
     });
