@@ -206,5 +206,125 @@ fn two_threads(
     start.elapsed()
 }
 
-criterion_group!(benches, percentage, short_circuit, metrics);
+/// Keys of several lengths, the last needing two MD5 blocks: evaluation
+/// beside md-5's digest of the same keys, for each shape.
+fn key_lengths(c: &mut Criterion) {
+    let mut group = c.benchmark_group("key_length");
+    group.throughput(Throughput::Elements(1));
+    for (feature, unit_len) in [
+        ("beta", 10usize),
+        ("new_checkout_design2", 20),
+        ("payments.retry_policy.exponential_backoff_v2", 60),
+    ] {
+        let units: Vec<String> = (0..POOL)
+            .map(|i| format!("{i:0width$}", width = unit_len))
+            .collect();
+        let keys: Vec<String> = units.iter().map(|u| format!("{feature}:{u}")).collect();
+        let snapshot = Snapshot::try_from(
+            Config::new("b").feature(FeatureConfig::new(feature).percentage(50)),
+        )
+        .expect("valid");
+        let shape = format!("{}B", keys[0].len());
+        group.bench_with_input(
+            BenchmarkId::new("md5_digest_baseline", &shape),
+            &keys,
+            |b, keys| {
+                let mut i = 0;
+                b.iter(|| {
+                    i = (i + 1) % POOL;
+                    black_box(Md5::digest(black_box(keys[i].as_bytes())))
+                })
+            },
+        );
+        group.bench_with_input(
+            BenchmarkId::new("snapshot_evaluate", &shape),
+            &units,
+            |b, units| {
+                let mut i = 0;
+                b.iter(|| {
+                    i = (i + 1) % POOL;
+                    black_box(snapshot.evaluate(black_box(feature), black_box(&units[i])))
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+/// The batch paths beside the same work done one call at a time: every
+/// feature of a 50-feature config for one unit, and one feature's buckets
+/// for 50 units.
+fn batches(c: &mut Criterion) {
+    const N: usize = 50;
+    let units = units();
+    let mut config = Config::new("batch");
+    let names: Vec<String> = (0..N)
+        .map(|i| format!("feature_{i:02}_checkout_v"))
+        .collect(); // 20 characters
+    for name in &names {
+        config = config.feature(FeatureConfig::new(name.clone()).percentage(50));
+    }
+    let snapshot = Snapshot::try_from(config).expect("valid");
+
+    let mut group = c.benchmark_group("evaluate_all_50_features");
+    group.throughput(Throughput::Elements(N as u64));
+    group.bench_function("50_single_evaluations", |b| {
+        let mut u = 0;
+        b.iter(|| {
+            u = (u + 1) % POOL;
+            for name in &names {
+                black_box(snapshot.evaluate(black_box(name), black_box(&units[u])));
+            }
+        })
+    });
+    group.bench_function("evaluate_all", |b| {
+        let mut u = 0;
+        let mut out = [gradual::Decision::default(); N];
+        b.iter(|| {
+            u = (u + 1) % POOL;
+            black_box(snapshot.evaluate_all(&Context::new(black_box(&units[u])), &mut out));
+            black_box(&out);
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("buckets_50_units");
+    group.throughput(Throughput::Elements(N as u64));
+    let batches: Vec<Vec<&str>> = units
+        .chunks(N)
+        .map(|c| c.iter().map(String::as_str).collect())
+        .collect();
+    group.bench_function("50_single_buckets", |b| {
+        let mut k = 0;
+        b.iter(|| {
+            k = (k + 1) % batches.len();
+            for unit in &batches[k] {
+                black_box(gradual::bucket(black_box(FEATURE), black_box(unit)));
+            }
+        })
+    });
+    group.bench_function("buckets", |b| {
+        let mut k = 0;
+        let mut out = [gradual::Bucket::default(); N];
+        b.iter(|| {
+            k = (k + 1) % batches.len();
+            black_box(gradual::buckets(
+                black_box(FEATURE),
+                black_box(&batches[k]),
+                &mut out,
+            ));
+            black_box(&out);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    percentage,
+    short_circuit,
+    metrics,
+    key_lengths,
+    batches
+);
 criterion_main!(benches);
