@@ -34,6 +34,20 @@ pub(crate) fn wants_digest(feature: &Feature) -> bool {
             || (feature.percentage != Percentage::ZERO && feature.percentage != Percentage::FULL))
 }
 
+/// A prerequisite's evaluation, out of line: it is the only recursion, and
+/// keeping it here lets [`evaluate_feature`] inline into its callers, so
+/// the decision is built where it is returned rather than copied through
+/// each frame.
+#[inline(never)]
+fn evaluate_prerequisite<'s>(
+    snapshot: &'s Snapshot,
+    feature: &'s Feature,
+    context: &Context<'_>,
+) -> Decision<'s> {
+    evaluate_feature(snapshot, feature, context, None)
+}
+
+#[inline(always)]
 fn evaluate_feature<'s>(
     snapshot: &'s Snapshot,
     feature: &'s Feature,
@@ -49,7 +63,7 @@ fn evaluate_feature<'s>(
         let Some(required) = snapshot.features.get(p.feature) else {
             continue;
         };
-        let d = evaluate_feature(snapshot, required, context, None);
+        let d = evaluate_prerequisite(snapshot, required, context);
         let variant_ok = match p.variant {
             None => true,
             Some(v) => d.variant().is_some_and(|got| {
@@ -147,6 +161,7 @@ impl<'s, 'c> Hasher<'s, 'c> {
     }
 
     /// On, with the variant picked by the split (if the feature has any).
+    #[inline(always)]
     fn serve(&mut self, reason: Reason<'s>) -> Decision<'s> {
         let variants: &'s [Variant] = &self.feature.variants;
         if variants.is_empty() {
@@ -161,6 +176,7 @@ impl<'s, 'c> Hasher<'s, 'c> {
     }
 
     /// On when the unit's bucket is below `percentage`, with a variant.
+    #[inline(always)]
     fn rollout(&mut self, percentage: Percentage, on: Reason<'s>, off: Reason<'s>) -> Decision<'s> {
         let variants: &'s [Variant] = &self.feature.variants;
         if percentage == Percentage::ZERO {

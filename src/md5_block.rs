@@ -16,17 +16,21 @@
 
 #[inline(always)]
 fn f(x: u32, y: u32, z: u32) -> u32 {
-    z ^ (x & (y ^ z))
+    (x & y) | (!x & z)
 }
 
+// Each round function keeps `x` — the variable the previous step just
+// computed — as few operations from the result as possible: the steps are
+// one serial chain, and its length is the cost. (`&`s of disjoint masks
+// add like `|`s, which spreads the work over more ALU ports.)
 #[inline(always)]
 fn g(x: u32, y: u32, z: u32) -> u32 {
-    y ^ (z & (x ^ y))
+    (x & z).wrapping_add(y & !z)
 }
 
 #[inline(always)]
 fn h(x: u32, y: u32, z: u32) -> u32 {
-    x ^ y ^ z
+    x ^ (y ^ z)
 }
 
 #[inline(always)]

@@ -95,9 +95,9 @@ impl Metrics {
         Self::with_stripes(cores.min(8))
     }
 
-    /// A registry with `stripes` stripes (at least 1): more stripes, less
-    /// sharing between threads, more memory (128 bytes per stripe per
-    /// feature with up to seven variants).
+    /// A registry with `stripes` stripes (at least 1, rounded up to a power
+    /// of two): more stripes, less sharing between threads, more memory
+    /// (128 bytes per stripe per feature with up to seven variants).
     pub fn with_stripes(stripes: usize) -> Self {
         Metrics {
             registry: Arc::new(Registry {

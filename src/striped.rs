@@ -30,8 +30,11 @@ thread_local! {
 }
 
 impl Striped {
+    /// `stripes` is rounded up to a power of two, so that picking a
+    /// thread's stripe is a mask rather than a division (which would cost
+    /// more than the count itself).
     pub(crate) fn new(counters: usize, stripes: usize) -> Self {
-        let stripes = stripes.max(1);
+        let stripes = stripes.max(1).next_power_of_two();
         let width = counters.div_ceil(16).max(1);
         Striped {
             stripes,
@@ -50,7 +53,7 @@ impl Striped {
                 s.set(n);
             }
             n
-        }) % self.stripes
+        }) & (self.stripes - 1)
     }
 
     /// Adds `n` to `counter` in `stripe` (from [`Striped::stripe`]).
