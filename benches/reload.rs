@@ -66,7 +66,8 @@ fn json_to_live_snapshot(c: &mut Criterion) {
     for n in [1_000usize, 10_000, 100_000] {
         let text = config_json(n);
         group.throughput(Throughput::Elements(n as u64));
-        let rollouts = Rollouts::default();
+        // History 1: measure loading, not the retention of earlier snapshots.
+        let rollouts = Rollouts::builder().history(1).build(Snapshot::empty());
         group.bench_with_input(BenchmarkId::from_parameter(n), &text, |b, text| {
             b.iter(|| {
                 let config: Config = serde_json::from_str(black_box(text)).expect("valid JSON");

@@ -69,15 +69,14 @@ struct Registry {
     observer: Option<Arc<dyn Observer>>,
 }
 
-/// A feature's name and its variants' names: a counter block's identity.
-type BlockKey = (Box<str>, Box<[Box<str>]>);
-
 #[derive(Default)]
 struct Blocks {
     /// Every block ever made, in creation order, so totals survive a
     /// feature's variants changing (its old block keeps its counts).
     all: Vec<Arc<CounterBlock>>,
-    by_key: HashMap<BlockKey, Arc<CounterBlock>>,
+    /// By feature name: that feature's blocks, one per set of variant
+    /// names it has had (looked up without allocating, on every reload).
+    by_name: HashMap<Box<str>, Vec<Arc<CounterBlock>>, foldhash::fast::RandomState>,
 }
 
 /// What a live snapshot records into: one counter block per feature, in
@@ -152,15 +151,28 @@ impl Metrics {
         let per_feature = snapshot
             .features()
             .map(|f| {
-                let variants: Box<[Box<str>]> =
-                    f.variants().iter().map(|v| Box::from(v.name())).collect();
-                let key = (Box::from(f.name()), variants);
-                if let Some(block) = blocks.by_key.get(&key) {
+                let same =
+                    |b: &&Arc<CounterBlock>| b.has_variants(f.variants().iter().map(|v| v.name()));
+                if let Some(block) = blocks
+                    .by_name
+                    .get(f.name())
+                    .and_then(|v| v.iter().find(same))
+                {
                     return Arc::clone(block);
                 }
-                let block = Arc::new(CounterBlock::new(f.name(), &key.1, self.registry.stripes));
+                let variants: Box<[Box<str>]> =
+                    f.variants().iter().map(|v| Box::from(v.name())).collect();
+                let block = Arc::new(CounterBlock::new(
+                    f.name(),
+                    &variants,
+                    self.registry.stripes,
+                ));
                 blocks.all.push(Arc::clone(&block));
-                blocks.by_key.insert(key, Arc::clone(&block));
+                blocks
+                    .by_name
+                    .entry(f.name().into())
+                    .or_default()
+                    .push(Arc::clone(&block));
                 block
             })
             .collect();

@@ -438,8 +438,10 @@ impl Snapshot {
 impl TryFrom<Config> for Snapshot {
     type Error = ConfigError;
 
+    /// Validates a config, keeping its parts as the snapshot's record of
+    /// its source (no copy).
     fn try_from(config: Config) -> Result<Self, ConfigError> {
-        crate::validate::snapshot(&config)
+        crate::validate::snapshot_owned(config)
     }
 }
 

@@ -33,7 +33,27 @@ pub(crate) const MAX_PREREQUISITE_EVALUATIONS: u64 = 64;
 type Names = HashMap<Box<str>, usize, RandomState>;
 
 pub(crate) fn snapshot(config: &Config) -> Result<Snapshot, ConfigError> {
-    build(config, Problems::first()).map_err(|mut found| found.swap_remove(0))
+    let mut built = build(config, Problems::first()).map_err(|mut found| found.swap_remove(0))?;
+    for (feature, raw) in built.features.iter_mut().zip(&config.features) {
+        if let Some(feature) = Arc::get_mut(feature) {
+            feature.source = Arc::new(raw.clone());
+        }
+    }
+    built.segment_configs = config.segments.clone().into();
+    Ok(built)
+}
+
+/// [`snapshot`] for a config given by value: its parts become the
+/// snapshot's record of its source instead of being copied.
+pub(crate) fn snapshot_owned(config: Config) -> Result<Snapshot, ConfigError> {
+    let mut built = build(&config, Problems::first()).map_err(|mut found| found.swap_remove(0))?;
+    for (feature, raw) in built.features.iter_mut().zip(config.features) {
+        if let Some(feature) = Arc::get_mut(feature) {
+            feature.source = Arc::new(raw);
+        }
+    }
+    built.segment_configs = config.segments.into();
+    Ok(built)
 }
 
 /// Every problem of `config`, in config order; empty when it is valid.
@@ -112,10 +132,11 @@ fn build(config: &Config, mut problems: Problems) -> Result<Snapshot, Vec<Config
         });
     }
 
+    let placeholder = Arc::new(FeatureConfig::new(""));
     let mut index = Names::with_capacity_and_hasher(config.features.len(), RandomState::default());
     let mut features = Vec::with_capacity(config.features.len());
     for (position, raw) in config.features.iter().enumerate() {
-        let feature = match feature(position, raw, &segment_names) {
+        let feature = match feature(position, raw, &segment_names, &placeholder) {
             Ok(f) => f,
             Err(e) => {
                 problems.add(e)?;
@@ -161,12 +182,18 @@ fn build(config: &Config, mut problems: Problems) -> Result<Snapshot, Vec<Config
         features: features.into_iter().map(Arc::new).collect(),
         index: Arc::new(index),
         segments: segments.into(),
-        segment_configs: config.segments.clone().into(),
+        // Filled in by the caller, which may own the config.
+        segment_configs: Arc::from([]),
         exposure: None,
     })
 }
 
-fn feature(position: usize, raw: &FeatureConfig, segments: &Names) -> Result<Feature, ConfigError> {
+fn feature(
+    position: usize,
+    raw: &FeatureConfig,
+    segments: &Names,
+    placeholder: &Arc<FeatureConfig>,
+) -> Result<Feature, ConfigError> {
     let name = raw.name.as_str();
     if name.is_empty() {
         return Err(ConfigError::EmptyName { index: position });
@@ -213,7 +240,8 @@ fn feature(position: usize, raw: &FeatureConfig, segments: &Names) -> Result<Fea
             .map(|r| ramp(name, percentage, r))
             .transpose()?,
         guard: raw.guard.as_ref().map(|g| guard(name, g)).transpose()?,
-        source: Arc::new(raw.clone()),
+        // The caller records the real source once validation has passed.
+        source: Arc::clone(placeholder),
     })
 }
 

@@ -23,6 +23,11 @@ impl CounterBlock {
         &self.feature
     }
 
+    /// Whether this block counts exactly these variants, in this order.
+    pub(super) fn has_variants<'a>(&self, mut names: impl Iterator<Item = &'a str>) -> bool {
+        self.variants.iter().all(|v| names.next() == Some(&**v)) && names.next().is_none()
+    }
+
     #[inline]
     pub(super) fn record(&self, decision: &Decision<'_>) {
         let Some(slot) = slot(decision) else { return };
