@@ -39,29 +39,49 @@ pub struct Version<'a> {
 impl<'a> Version<'a> {
     /// Parses `[v]MAJOR[.MINOR[.PATCH]][-PRERELEASE][+BUILD]`; `None` if it
     /// is not a version.
+    ///
+    /// One pass over the bytes: a version attribute is parsed on every
+    /// request that tests it.
     pub fn parse(text: &'a str) -> Option<Self> {
-        let text = text.strip_prefix(['v', 'V']).unwrap_or(text);
-        let text = match text.split_once('+') {
-            Some((version, build)) if valid_identifiers(build) => version,
+        let bytes = text.as_bytes();
+        let mut i = usize::from(matches!(bytes.first(), Some(b'v' | b'V')));
+        let mut triple = [0u64; 3];
+        let mut parts = 0;
+        loop {
+            let start = i;
+            let mut n: u64 = 0;
+            while let Some(&b) = bytes.get(i).filter(|b| b.is_ascii_digit()) {
+                n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+                i += 1;
+            }
+            if i == start {
+                return None;
+            }
+            triple[parts] = n;
+            parts += 1;
+            match bytes.get(i) {
+                Some(b'.') if parts < 3 => i += 1,
+                _ => break,
+            }
+        }
+        let rest = text.get(i..)?;
+        let (pre, build) = match rest.as_bytes().first() {
+            None => ("", None),
+            Some(b'-') => match rest[1..].split_once('+') {
+                Some((pre, build)) => (pre, Some(build)),
+                None => (&rest[1..], None),
+            },
+            Some(b'+') => ("", Some(&rest[1..])),
             Some(_) => return None,
-            None => text,
         };
-        let (core, pre) = match text.split_once('-') {
-            Some((core, pre)) if valid_identifiers(pre) => (core, pre),
-            Some(_) => return None,
-            None => (text, ""),
-        };
-        let mut parts = core.split('.');
-        let major = number(parts.next()?)?;
-        let minor = parts.next().map_or(Some(0), number)?;
-        let patch = parts.next().map_or(Some(0), number)?;
-        if parts.next().is_some() {
+        let pre_ok = rest.as_bytes().first() != Some(&b'-') || valid_identifiers(pre);
+        if !pre_ok || build.is_some_and(|b| !valid_identifiers(b)) {
             return None;
         }
         Some(Version {
-            major,
-            minor,
-            patch,
+            major: triple[0],
+            minor: triple[1],
+            patch: triple[2],
             pre,
         })
     }
@@ -192,6 +212,59 @@ mod tests {
         assert_eq!(v("v2.3.1"), v("2.3.1"));
         assert_eq!(v("2.3.1+build.5"), v("2.3.1"));
         assert!(v("10.0") > v("9.99.99"));
+    }
+
+    /// The first, split-based parser: the single-pass one must agree with it.
+    fn reference(text: &str) -> Option<((u64, u64, u64), &str)> {
+        let text = text.strip_prefix(['v', 'V']).unwrap_or(text);
+        let text = match text.split_once('+') {
+            Some((version, build)) if valid_identifiers(build) => version,
+            Some(_) => return None,
+            None => text,
+        };
+        let (core, pre) = match text.split_once('-') {
+            Some((core, pre)) if valid_identifiers(pre) => (core, pre),
+            Some(_) => return None,
+            None => (text, ""),
+        };
+        let mut parts = core.split('.');
+        let major = number(parts.next()?)?;
+        let minor = parts.next().map_or(Some(0), number)?;
+        let patch = parts.next().map_or(Some(0), number)?;
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(((major, minor, patch), pre))
+    }
+
+    #[test]
+    fn single_pass_parse_agrees_with_the_reference_on_every_short_string() {
+        // Every string of up to 6 characters over the characters versions
+        // are made of (and a few they are not): 1.4 million cases.
+        let alphabet = ['1', '0', '9', '.', '-', '+', 'v', 'a', 'x'];
+        let mut text = String::new();
+        fn walk(text: &mut String, alphabet: &[char], depth: usize) {
+            let got = Version::parse(text).map(|v| (v.triple(), v.pre_release()));
+            assert_eq!(got, reference(text), "{text:?}");
+            if depth == 0 {
+                return;
+            }
+            for &c in alphabet {
+                text.push(c);
+                walk(text, alphabet, depth - 1);
+                text.pop();
+            }
+        }
+        walk(&mut text, &alphabet, 6);
+        for long in [
+            "18446744073709551615.0",
+            "18446744073709551616",
+            "1.2.3-rc.1+build.5",
+            "V2.3-x-y.z",
+        ] {
+            let got = Version::parse(long).map(|v| (v.triple(), v.pre_release()));
+            assert_eq!(got, reference(long), "{long:?}");
+        }
     }
 
     #[test]
