@@ -92,6 +92,14 @@ fn percentage(c: &mut Criterion) {
             black_box(snapshot.evaluate(black_box(FEATURE), black_box(&units[i])))
         })
     });
+    group.bench_function("reader_is_enabled", |b| {
+        let mut reader = rollouts.reader();
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % POOL;
+            black_box(reader.is_enabled(black_box(FEATURE), black_box(&units[i])))
+        })
+    });
     group.bench_function("rollouts_is_enabled", |b| {
         let mut i = 0;
         b.iter(|| {
@@ -121,6 +129,20 @@ fn short_circuit(c: &mut Criterion) {
     let rollouts = Rollouts::new(snapshot());
     let mut group = c.benchmark_group("short_circuit");
     group.throughput(Throughput::Elements(1));
+    for feature in ["killed", "zero", "full", "unknown_feature_name"] {
+        group.bench_with_input(
+            BenchmarkId::new("reader", feature),
+            feature,
+            |b, feature| {
+                let mut reader = rollouts.reader();
+                let mut i = 0;
+                b.iter(|| {
+                    i = (i + 1) % POOL;
+                    black_box(reader.is_enabled(black_box(feature), black_box(&units[i])))
+                })
+            },
+        );
+    }
     for feature in ["killed", "zero", "full", "unknown_feature_name"] {
         group.bench_with_input(
             BenchmarkId::from_parameter(feature),

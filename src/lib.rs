@@ -179,7 +179,7 @@ pub use metrics::{Exposures, FeatureExposure, Metrics, Observer};
 pub use percentage::{Percentage, PercentageError};
 pub use ramp::Ramp;
 pub use reload::{Reload, ReloadError, ReloadStatus, Reloader, StatusHandle};
-pub use rollouts::{Halt, RampChange, Rollouts, RolloutsBuilder, SnapshotGuard};
+pub use rollouts::{Halt, RampChange, Reader, Rollouts, RolloutsBuilder, SnapshotGuard};
 pub use snapshot::{Feature, Revision, Snapshot, Variant};
 pub use source::{Fetch, Layered, Override, Overrides, Source, StaticSource, TestData};
 pub use version::Version;

@@ -50,11 +50,13 @@ use crate::{Context, DialError, Feature, Metrics, Percentage, Revision, Rollback
 /// ```
 #[derive(Clone)]
 pub struct Rollouts {
+    /// The serving snapshot, in its own `Arc` so that a [`Reader`] can
+    /// cache it.
+    serving: Arc<ArcSwap<Snapshot>>,
     shared: Arc<Shared>,
 }
 
 struct Shared {
-    serving: ArcSwap<Snapshot>,
     /// Held by writers only; readers never touch it.
     writer: Mutex<History>,
     /// Attached to every snapshot as it goes live; `None` records nothing.
@@ -107,8 +109,8 @@ impl RolloutsBuilder {
             metrics.attach(&mut snapshot);
         }
         Rollouts {
+            serving: Arc::new(ArcSwap::from_pointee(snapshot)),
             shared: Arc::new(Shared {
-                serving: ArcSwap::from_pointee(snapshot),
                 writer: Mutex::new(History {
                     previous: VecDeque::new(),
                     limit: self.history,
@@ -164,6 +166,41 @@ pub struct RampChange {
 /// later loads slower).
 pub struct SnapshotGuard(arc_swap::Guard<Arc<Snapshot>>);
 
+/// A per-thread reader of a [`Rollouts`] handle; see [`Rollouts::reader`].
+pub struct Reader {
+    cache: arc_swap::Cache<Arc<ArcSwap<Snapshot>>, Arc<Snapshot>>,
+}
+
+impl Reader {
+    /// The serving snapshot (refreshed if a writer swapped in a new one),
+    /// for whole decisions: `reader.snapshot().evaluate(..)`.
+    #[inline]
+    pub fn snapshot(&mut self) -> &Snapshot {
+        self.cache.load()
+    }
+
+    /// Whether `unit` gets `feature` in the serving snapshot.
+    #[inline]
+    pub fn is_enabled(&mut self, feature: &str, unit: &str) -> bool {
+        self.cache.load().is_enabled(feature, unit)
+    }
+
+    /// Whether the unit of `context` gets `feature` in the serving snapshot.
+    #[inline]
+    pub fn is_enabled_with(&mut self, feature: &str, context: &Context<'_>) -> bool {
+        self.cache
+            .load()
+            .evaluate_with(feature, context)
+            .is_enabled()
+    }
+}
+
+impl fmt::Debug for Reader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reader").finish_non_exhaustive()
+    }
+}
+
 impl Deref for SnapshotGuard {
     type Target = Snapshot;
 
@@ -214,18 +251,41 @@ impl Rollouts {
     /// Whether `unit` gets `feature` in the serving snapshot.
     #[inline]
     pub fn is_enabled(&self, feature: &str, unit: &str) -> bool {
-        self.shared.serving.load().is_enabled(feature, unit)
+        self.serving.load().is_enabled(feature, unit)
     }
 
     /// Whether the unit of `context` gets `feature` in the serving snapshot,
     /// with its attributes for rules, segments and bucket-by.
     #[inline]
     pub fn is_enabled_with(&self, feature: &str, context: &Context<'_>) -> bool {
-        self.shared
-            .serving
+        self.serving
             .load()
             .evaluate_with(feature, context)
             .is_enabled()
+    }
+
+    /// A reader for one thread: the fastest way to evaluate on a hot path.
+    ///
+    /// It caches the serving snapshot and, on each read, checks with a
+    /// single atomic load whether a writer has swapped in a new one
+    /// (arc-swap's `Cache`), instead of registering and releasing the
+    /// snapshot on every call. Its reads take `&mut self`: keep one per
+    /// thread (a worker's state, a thread-local). It keeps the snapshot it
+    /// last read alive until its next read.
+    ///
+    /// ```
+    /// # use gradual::{Config, FeatureConfig, Rollouts, Snapshot, Percentage};
+    /// # let rollouts = Rollouts::new(Snapshot::try_from(Config::new("r1").feature(FeatureConfig::new("f").percentage(100)))?);
+    /// let mut reader = rollouts.reader();
+    /// assert!(reader.is_enabled("f", "user-42"));
+    /// rollouts.kill("f")?;
+    /// assert!(!reader.is_enabled("f", "user-42")); // sees the swap at once
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reader(&self) -> Reader {
+        Reader {
+            cache: arc_swap::Cache::new(Arc::clone(&self.serving)),
+        }
     }
 
     /// The serving snapshot: for whole [`Decision`](crate::Decision)s (their
@@ -243,18 +303,18 @@ impl Rollouts {
     /// ```
     #[inline]
     pub fn load(&self) -> SnapshotGuard {
-        SnapshotGuard(self.shared.serving.load())
+        SnapshotGuard(self.serving.load())
     }
 
     /// The serving snapshot as an owned `Arc`, to keep for as long as you
     /// like (slightly dearer than [`Rollouts::load`]).
     pub fn snapshot(&self) -> Arc<Snapshot> {
-        self.shared.serving.load_full()
+        self.serving.load_full()
     }
 
     /// The revision serving now.
     pub fn revision(&self) -> Revision {
-        self.shared.serving.load().revision().clone()
+        self.serving.load().revision().clone()
     }
 
     // ----- writers: serialised among themselves, invisible to readers -----
@@ -300,7 +360,7 @@ impl Rollouts {
         change: impl FnOnce(&Snapshot, &mut History) -> Result<Snapshot, E>,
     ) -> Result<Revision, E> {
         let mut history = self.lock_writer();
-        let current = self.shared.serving.load_full();
+        let current = self.serving.load_full();
         let mut next = change(&current, &mut history)?;
         if let Some(held) = history.enforce_halts(&next) {
             next = held;
@@ -310,7 +370,7 @@ impl Rollouts {
         }
         let next = Arc::new(next);
         let revision = next.revision().clone();
-        self.shared.serving.store(next);
+        self.serving.store(next);
         history.push(current);
         Ok(revision)
     }
@@ -452,7 +512,7 @@ impl Rollouts {
             None => previous,
         };
         let revision = previous.revision().clone();
-        self.shared.serving.store(previous);
+        self.serving.store(previous);
         Ok(revision)
     }
 
@@ -478,7 +538,7 @@ impl Rollouts {
             None => target,
         };
         let serving = target.revision().clone();
-        self.shared.serving.store(target);
+        self.serving.store(target);
         Ok(serving)
     }
 

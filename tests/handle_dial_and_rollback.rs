@@ -219,3 +219,32 @@ fn clones_share_state() {
     assert!(rollouts.is_enabled(FEATURE, "anyone"));
     assert_eq!(format!("{rollouts:?}"), "Rollouts { serving: \"r1+1\" }");
 }
+
+#[test]
+fn a_reader_follows_every_swap() {
+    let rollouts = rollouts_at(100);
+    let mut reader = rollouts.reader();
+    assert!(reader.is_enabled(FEATURE, "user-1"));
+    rollouts.kill(FEATURE).expect("known");
+    assert!(!reader.is_enabled(FEATURE, "user-1"), "a dial change");
+    rollouts.rollback().expect("history");
+    assert!(reader.is_enabled(FEATURE, "user-1"), "a rollback");
+    rollouts.replace(Snapshot::empty());
+    assert!(!reader.is_enabled(FEATURE, "user-1"), "a replace");
+    assert_eq!(reader.snapshot().revision().label(), "empty");
+    // Readers on other threads, each with its own cache.
+    let handles: Vec<_> = (0..2)
+        .map(|_| {
+            let rollouts = rollouts.clone();
+            std::thread::spawn(move || {
+                let mut reader = rollouts.reader();
+                (0..1000)
+                    .filter(|i| reader.is_enabled(FEATURE, &format!("u{i}")))
+                    .count()
+            })
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().expect("reader thread"), 0);
+    }
+}
