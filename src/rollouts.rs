@@ -274,7 +274,7 @@ impl Rollouts {
     /// last read alive until its next read.
     ///
     /// ```
-    /// # use gradual::{Config, FeatureConfig, Rollouts, Snapshot, Percentage};
+    /// # use gradual::{Config, FeatureConfig, Rollouts, Snapshot};
     /// # let rollouts = Rollouts::new(Snapshot::try_from(Config::new("r1").feature(FeatureConfig::new("f").percentage(100)))?);
     /// let mut reader = rollouts.reader();
     /// assert!(reader.is_enabled("f", "user-42"));
