@@ -5,6 +5,9 @@
 //! against reality, by evaluating tens of thousands of units in both
 //! snapshots and counting who turned on, turned off or changed variant.
 
+mod common;
+
+use common::SplitMix64;
 use gradual::{
     BlastRadius, ChangeReport, ConditionConfig, Config, Context, FeatureChange, FeatureConfig,
     Operator, PrerequisiteConfig, RuleConfig, Serve, Snapshot, Value, VariantConfig, diff,
@@ -616,17 +619,13 @@ fn assert_report_matches_reality(old: &Snapshot, new: &Snapshot, n: usize) -> Ch
     report
 }
 
-/// A small deterministic generator (SplitMix64), so the configs are
+/// A small deterministic generator ([`SplitMix64`]), so the configs are
 /// random-ish but the same on every run.
-struct Rng(u64);
+struct Rng(SplitMix64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     fn below(&mut self, n: u64) -> u64 {
@@ -698,7 +697,7 @@ fn random_pair(rng: &mut Rng, name: &str, lower: bool) -> (FeatureConfig, Featur
 
 #[test]
 fn reported_shares_match_evaluation_for_random_changes() {
-    let mut rng = Rng(0x005E_ED0F_B1A5);
+    let mut rng = Rng(SplitMix64::new(0x005E_ED0F_B1A5));
     let n = 50_000;
     // How many changes had each kind of share, so the test is seen to
     // exercise all three.

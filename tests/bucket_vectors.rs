@@ -2,31 +2,10 @@
 //! was produced by the reference Python algorithm (`tests/vectors/generate.py`),
 //! not by this crate. A change to any bucket fails this test.
 
+mod common;
+
+use common::{Vector, vectors};
 use gradual::{Config, FeatureConfig, Percentage, Snapshot, bucket};
-
-struct Vector {
-    feature: String,
-    unit: String,
-    seed: u8,
-    fine: u16,
-    md5: String,
-}
-
-fn vectors() -> Vec<Vector> {
-    let text = include_str!("vectors/buckets.jsonl");
-    text.lines()
-        .map(|line| {
-            let v: serde_json::Value = serde_json::from_str(line).expect("vector line is JSON");
-            Vector {
-                feature: v["feature"].as_str().expect("feature").to_owned(),
-                unit: v["unit"].as_str().expect("unit").to_owned(),
-                seed: u8::try_from(v["seed"].as_u64().expect("seed")).expect("seed < 100"),
-                fine: u16::try_from(v["fine"].as_u64().expect("fine")).expect("fine < 10000"),
-                md5: v["md5"].as_str().expect("md5").to_owned(),
-            }
-        })
-        .collect()
-}
 
 #[test]
 fn at_least_500_vectors_covering_the_edge_cases() {

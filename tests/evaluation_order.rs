@@ -8,20 +8,14 @@
 
 use std::collections::BTreeSet;
 
+mod common;
+
 use gradual::{Config, Decision, FeatureConfig, Percentage, Reason, Rollouts, Snapshot, bucket};
-use md5::{Digest, Md5};
 
 /// The hash contract, computed independently: `(seed, fine)` with
 /// `seed = h mod 100` and `fine = (h mod 100) * 100 + (h div 100) mod 100`.
 fn reference(feature: &str, unit: &str) -> (u8, u16) {
-    let digest: [u8; 16] = Md5::digest(format!("{feature}:{unit}").as_bytes()).into();
-    let h = u128::from_be_bytes(digest);
-    let seed = h % 100;
-    let fine = seed * 100 + (h / 100) % 100;
-    (
-        u8::try_from(seed).expect("below 100"),
-        u16::try_from(fine).expect("below 10000"),
-    )
+    (common::seed(feature, unit), common::fine(feature, unit))
 }
 
 /// A few thousand unit ids, with some odd ones (empty, non-ASCII, long).

@@ -6,42 +6,13 @@
 //! the unit and the feature's own settings: not on how the snapshot was
 //! built, on swaps, on dial changes to other features, or on rollback.
 
+mod common;
+
+use common::{Vector, cases, fine, variant_bucket, vectors};
 use gradual::{
     Config, FeatureConfig, Percentage, Reason, Rollouts, Snapshot, VariantConfig, bucket,
 };
-use md5::{Digest, Md5};
 use proptest::prelude::*;
-use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence};
-
-struct Vector {
-    feature: String,
-    unit: String,
-    fine: u16,
-    md5: String,
-    variant: u16,
-}
-
-fn vectors() -> Vec<Vector> {
-    let text = include_str!("vectors/buckets.jsonl");
-    text.lines()
-        .map(|line| {
-            let v: serde_json::Value = serde_json::from_str(line).expect("vector line is JSON");
-            let number = |field: &str| {
-                let n = v[field]
-                    .as_u64()
-                    .unwrap_or_else(|| panic!("{field} in {line}"));
-                u16::try_from(n).unwrap_or_else(|_| panic!("{field} fits u16 in {line}"))
-            };
-            Vector {
-                feature: v["feature"].as_str().expect("feature").to_owned(),
-                unit: v["unit"].as_str().expect("unit").to_owned(),
-                fine: number("fine"),
-                md5: v["md5"].as_str().expect("md5").to_owned(),
-                variant: number("variant"),
-            }
-        })
-        .collect()
-}
 
 /// Vectors a feature can be named after (feature names can't be empty).
 fn named(vs: &[Vector]) -> impl Iterator<Item = &Vector> {
@@ -243,9 +214,8 @@ fn seen(snapshot: &Snapshot, unit: &str) -> Seen {
 
 /// The decision by the contract, computed here with the md-5 crate.
 fn expected(salt: &str, unit: &str, percentage: u16) -> Seen {
-    let h = u128::from_be_bytes(Md5::digest(format!("{salt}:{unit}").as_bytes()).into());
-    let fine = ((h % 100) * 100 + (h / 100) % 100) as u16;
-    let vb = ((h >> 64) % 10_000) as u16;
+    let fine = fine(salt, unit);
+    let vb = variant_bucket(salt, unit);
     let enabled = fine < percentage;
     Seen {
         enabled,
@@ -292,17 +262,6 @@ fn probe_config(
 
 fn bp(basis_points: u16) -> Percentage {
     Percentage::from_basis_points(basis_points).expect("in range")
-}
-
-/// `cases` cases per property, with regressions kept beside this file.
-fn cases(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases,
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
-            "proptest-regressions",
-        ))),
-        ..ProptestConfig::default()
-    }
 }
 
 fn salts() -> impl Strategy<Value = String> {

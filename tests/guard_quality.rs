@@ -8,6 +8,9 @@
 
 use std::time::UNIX_EPOCH;
 
+mod common;
+
+use common::SplitMix64;
 use gradual::{
     Cohort, Config, FeatureConfig, Guard, GuardConfig, GuardEvent, ManualClock, Outcome,
     Percentage, RampConfig, RampStep, Rollouts, Snapshot, Verdict,
@@ -17,16 +20,12 @@ const MIN_SAMPLES: u64 = 4_000;
 const BASE_ERROR: f64 = 0.01;
 const DEGRADED_ERROR: f64 = 0.03;
 
-/// splitmix64: a small, seeded generator, so every run is the same run.
-struct Rng(u64);
+/// A small, seeded generator ([`SplitMix64`]), so every run is the same run.
+struct Rng(SplitMix64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     fn chance(&mut self, p: f64) -> bool {
@@ -67,7 +66,7 @@ fn false_rollbacks_on_healthy_traffic_stay_within_the_bound() {
     const RUNS: usize = 150;
     const BATCHES: usize = 10;
     let bound = BATCHES as f64 * 0.00135;
-    let mut rng = Rng(20_261_123);
+    let mut rng = Rng(SplitMix64::new(20_261_123));
     let mut false_rollbacks = 0;
     let (mut judged, mut ticks) = (0, 0);
     for _ in 0..RUNS {
@@ -105,7 +104,7 @@ fn false_rollbacks_on_healthy_traffic_stay_within_the_bound() {
 #[test]
 fn a_tripled_error_rate_is_caught_within_two_batches() {
     const RUNS: usize = 200;
-    let mut rng = Rng(7);
+    let mut rng = Rng(SplitMix64::new(7));
     let mut delays = Vec::with_capacity(RUNS);
     for _ in 0..RUNS {
         let (rollouts, guard) = guarded(50);
@@ -297,7 +296,7 @@ fn a_latency_bound_rolls_back_slow_new_paths() {
         .expect("valid"),
     );
     let guard = Guard::with_clock(rollouts.clone(), ManualClock::at(UNIX_EPOCH));
-    let mut rng = Rng(99);
+    let mut rng = Rng(SplitMix64::new(99));
     for _ in 0..500 {
         let jitter = rng.next() % 20;
         let fast = std::time::Duration::from_millis(100 + jitter);

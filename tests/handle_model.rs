@@ -14,12 +14,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 
+mod common;
+
+use common::{cases, fine};
 use gradual::{
     Config, DialError, FeatureConfig, Percentage, Reason, RollbackError, Rollouts, Snapshot,
 };
-use md5::{Digest, Md5};
 use proptest::prelude::*;
-use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence};
 
 /// The feature names operations draw from; a config holds some of them,
 /// so dials and evaluations also meet unknown features.
@@ -28,12 +29,6 @@ const NAMES: [&str; 4] = ["alpha", "beta", "gamma", "delta"];
 const SALTS: [Option<&str>; 3] = [None, Some("shared-salt"), Some("alpha")];
 /// Revision labels a config draws from; repeats make revisions collide.
 const LABELS: [&str; 3] = ["r1", "r2", "r3"];
-
-/// The fine bucket by the contract, in basis points.
-fn fine(salt: &str, unit: &str) -> u16 {
-    let h = u128::from_be_bytes(Md5::digest(format!("{salt}:{unit}").as_bytes()).into());
-    ((h % 100) * 100 + (h / 100) % 100) as u16
-}
 
 fn bp(basis_points: u16) -> Percentage {
     Percentage::from_basis_points(basis_points).expect("in range")
@@ -301,17 +296,6 @@ fn agree(rollouts: &Rollouts, model: &Model, units: &[String]) -> Result<(), Tes
         }
     }
     Ok(())
-}
-
-/// `cases` cases per property, with regressions kept beside this file.
-fn cases(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases,
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
-            "proptest-regressions",
-        ))),
-        ..ProptestConfig::default()
-    }
 }
 
 proptest! {

@@ -5,24 +5,15 @@
 
 use std::fmt::Write as _;
 
+mod common;
+
+use common::cases;
 use gradual::{Config, ConfigError, Context, Owner, Reason, Snapshot, Value, Version};
 use proptest::prelude::*;
-use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence};
+use proptest::test_runner::Config as ProptestConfig;
 use serde_json::Value as Json;
 
 const FULL: &str = include_str!("../examples/configs/full.json");
-
-/// `cases` cases per property, with regressions kept beside this file
-/// (`tests/hostile_input.proptest-regressions`).
-fn cases(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases,
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
-            "proptest-regressions",
-        ))),
-        ..ProptestConfig::default()
-    }
-}
 
 // ----- what every input must satisfy -----
 

@@ -9,38 +9,16 @@
 //! such that a fair hash would fail them with probability of the order of
 //! 1e-5 (binomial bounds) or 1e-3 (chi-square).
 
+mod common;
+
+use common::{assert_binomial, fine};
 use gradual::{Config, FeatureConfig, Snapshot, VariantConfig};
-use md5::{Digest, Md5};
 
 const UNITS: usize = 100_000;
 
-/// `count` distinct unit ids, the same on every run (SplitMix64 outputs
-/// from a fixed seed: a bijection of distinct states, so distinct).
+/// `count` distinct unit ids, the same on every run.
 fn units(count: usize) -> Vec<String> {
-    let mut state: u64 = 0x1DE9_E4DE_4CE0_0002;
-    (0..count)
-        .map(|_| {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            format!("member-{:016x}", z ^ (z >> 31))
-        })
-        .collect()
-}
-
-/// Within 4.5 standard deviations of the mean of a binomial(n, p) count:
-/// a fair count falls outside with probability about 6.8e-6 (normal
-/// approximation; the exact binomial tails at n = 100000, p = 0.25 are
-/// each below 4e-6, computed in Python with mpmath).
-fn assert_binomial(count: usize, n: usize, p: f64, what: &str) {
-    let mean = n as f64 * p;
-    let sd = (n as f64 * p * (1.0 - p)).sqrt();
-    let (low, high) = (mean - 4.5 * sd, mean + 4.5 * sd);
-    assert!(
-        (low..=high).contains(&(count as f64)),
-        "{what}: {count} of {n}, expected {mean:.1} (4.5 sigma: {low:.1}..={high:.1})"
-    );
+    common::distinct_units("member", 0x1DE9_E4DE_4CE0_0002, count)
 }
 
 /// Upper 0.1% points of the chi-square distribution (alpha = 0.001), by
@@ -166,8 +144,7 @@ fn a_split_that_reused_the_rollout_bucket_fails_the_independence_test() {
     // (the obvious shortcut), each decile would get one variant.
     let mut table = [[0usize; 4]; 10];
     for unit in units(UNITS / 10) {
-        let h = u128::from_be_bytes(Md5::digest(format!("exp:{unit}").as_bytes()).into());
-        let fine = ((h % 100) * 100 + (h / 100) % 100) as usize;
+        let fine = usize::from(fine("exp", &unit));
         let variant = match fine {
             0..1000 => 0,
             1000..3000 => 1,

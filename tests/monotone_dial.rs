@@ -8,19 +8,14 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+mod common;
+
+use common::{cases, fine};
 use gradual::{
     Clock, Config, FeatureConfig, ManualClock, Percentage, RampConfig, RampStep, Rollouts,
     Snapshot, VariantConfig,
 };
-use md5::{Digest, Md5};
 use proptest::prelude::*;
-use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence};
-
-/// The fine bucket by the contract, in basis points.
-fn fine(salt: &str, unit: &str) -> u16 {
-    let h = u128::from_be_bytes(Md5::digest(format!("{salt}:{unit}").as_bytes()).into());
-    ((h % 100) * 100 + (h / 100) % 100) as u16
-}
 
 fn bp(basis_points: u16) -> Percentage {
     Percentage::from_basis_points(basis_points).expect("in range")
@@ -52,17 +47,6 @@ fn expected(name: &str, units: &[String], basis_points: u16) -> BTreeSet<usize> 
     (0..units.len())
         .filter(|&i| fine(name, &units[i]) < basis_points)
         .collect()
-}
-
-/// `cases` cases per property, with regressions kept beside this file.
-fn cases(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases,
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
-            "proptest-regressions",
-        ))),
-        ..ProptestConfig::default()
-    }
 }
 
 fn names() -> impl Strategy<Value = String> {

@@ -2,12 +2,14 @@
 //! and piece of metadata as its docs' tables say, and sees reloads at once.
 #![cfg(feature = "openfeature")]
 
+mod common;
+
+use common::fine;
 use gradual::openfeature::GradualProvider;
 use gradual::{
     ConditionConfig, Config, FeatureConfig, Operator, PrerequisiteConfig, Reloader, Rollouts,
     RuleConfig, SegmentConfig, Serve, Snapshot, StaticSource, VariantConfig,
 };
-use md5::{Digest, Md5};
 use open_feature::provider::FeatureProvider;
 use open_feature::{
     EvaluationContext, EvaluationErrorCode, EvaluationReason, FlagMetadataValue, Value,
@@ -100,11 +102,6 @@ fn user(key: &str) -> EvaluationContext {
     EvaluationContext::default().with_targeting_key(key)
 }
 
-fn fine(salt: &str, unit: &str) -> i64 {
-    let h = u128::from_be_bytes(Md5::digest(format!("{salt}:{unit}").as_bytes()).into());
-    ((h % 100) * 100 + (h / 100) % 100) as i64
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn booleans_map_reasons_variants_and_the_bucket() {
     let (p, _) = provider();
@@ -114,7 +111,7 @@ async fn booleans_map_reasons_variants_and_the_bucket() {
             .resolve_bool_value("half", &user(&unit))
             .await
             .expect("known");
-        let bucket = fine("half", &unit);
+        let bucket = i64::from(fine("half", &unit));
         assert_eq!(d.value, bucket < 5000, "{unit}");
         assert_eq!(d.reason, Some(EvaluationReason::Split));
         assert_eq!(

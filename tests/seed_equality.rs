@@ -5,30 +5,11 @@
 //! seed bucket is `int.from_bytes(md5, 'big') % 100`, computed here with
 //! plain `u128` arithmetic rather than the crate's folded one.
 
+mod common;
+
+use common::{Vector, cases, digest, vectors};
 use gradual::{Config, FeatureConfig, Percentage, Rollouts, Snapshot, bucket};
-use md5::{Digest, Md5};
 use proptest::prelude::*;
-use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence};
-
-struct Vector {
-    feature: String,
-    unit: String,
-    seed: u8,
-}
-
-fn vectors() -> Vec<Vector> {
-    let text = include_str!("vectors/buckets.jsonl");
-    text.lines()
-        .map(|line| {
-            let v: serde_json::Value = serde_json::from_str(line).expect("vector line is JSON");
-            Vector {
-                feature: v["feature"].as_str().expect("feature").to_owned(),
-                unit: v["unit"].as_str().expect("unit").to_owned(),
-                seed: u8::try_from(v["seed"].as_u64().expect("seed")).expect("seed < 100"),
-            }
-        })
-        .collect()
-}
 
 /// The vectors a feature can be named after (names can't be empty).
 fn named(vs: &[Vector]) -> Vec<&Vector> {
@@ -104,26 +85,6 @@ fn every_whole_percent_on_the_dial_admits_exactly_the_python_rule() {
     }
 }
 
-/// `int.from_bytes(hashlib.md5(f"{feature}:{unit}".encode()).digest(), 'big')`.
-fn reference_int(feature: &str, unit: &str) -> u128 {
-    let mut md5 = Md5::new();
-    md5.update(feature.as_bytes());
-    md5.update(b":");
-    md5.update(unit.as_bytes());
-    u128::from_be_bytes(md5.finalize().into())
-}
-
-/// `cases` cases per property, with regressions kept beside this file.
-fn cases(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases,
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
-            "proptest-regressions",
-        ))),
-        ..ProptestConfig::default()
-    }
-}
-
 /// Strings of every shape: empty, ASCII ids, any Unicode (control
 /// characters included), and long enough to span several MD5 blocks.
 fn text() -> impl Strategy<Value = String> {
@@ -140,7 +101,7 @@ proptest! {
 
     #[test]
     fn the_seed_bucket_is_the_digest_mod_100(feature in text(), unit in text()) {
-        let h = reference_int(&feature, &unit);
+        let h = digest(&feature, &unit);
         let b = bucket(&feature, &unit);
         prop_assert_eq!(u128::from(b.percent()), h % 100);
         // The fine bucket refines it by the contract's formula.
@@ -158,7 +119,7 @@ proptest! {
         )
         .expect("valid config");
         for unit in &units {
-            let seed = reference_int(&feature, unit) % 100;
+            let seed = digest(&feature, unit) % 100;
             prop_assert_eq!(
                 snapshot.is_enabled(&feature, unit),
                 seed < u128::from(p),

@@ -3,17 +3,13 @@
 //! steps rank against each other. Expectations come from an independent
 //! MD5 computation (the md-5 crate's digest), not from `gradual::bucket`.
 
+mod common;
+
+use common::fine;
 use gradual::{
     ConditionConfig, Config, Context, FeatureConfig, Operator, PrerequisiteConfig, Reason,
     RuleConfig, SegmentConfig, Serve, Snapshot, Value, VariantConfig,
 };
-use md5::{Digest, Md5};
-
-/// The rollout bucket (basis points) by the contract, computed directly.
-fn fine(salt: &str, unit: &str) -> u16 {
-    let h = u128::from_be_bytes(Md5::digest(format!("{salt}:{unit}").as_bytes()).into());
-    ((h % 100) * 100 + (h / 100) % 100) as u16
-}
 
 fn snapshot(config: Config) -> Snapshot {
     Snapshot::try_from(config).expect("valid config")

@@ -12,46 +12,18 @@
 
 use std::sync::OnceLock;
 
+mod common;
+
+use common::assert_binomial;
 use gradual::{Config, FeatureConfig, Snapshot, VariantConfig};
 use md5::{Digest, Md5};
 
 /// Size of the population for the seed, fine and variant tests.
 const UNITS: usize = 100_000;
 
-/// `count` distinct unit ids, the same on every run: `unit-` and the hex
-/// of SplitMix64 outputs from a fixed seed. SplitMix64's output function is
-/// a bijection of its state, and its states (seed + i * gamma) are distinct,
-/// so the ids are distinct.
+/// `count` distinct unit ids, the same on every run.
 fn units(count: usize) -> Vec<String> {
-    let mut state: u64 = 0x5EED_2026_0000_0001;
-    (0..count)
-        .map(|_| {
-            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            format!("unit-{:016x}", z ^ (z >> 31))
-        })
-        .collect()
-}
-
-/// Within 4.5 standard deviations of the mean of a binomial(n, p) count.
-///
-/// Under the normal approximation a fair count falls outside with
-/// probability 6.8e-6. Exact binomial tails, computed in Python with mpmath
-/// (`sum(binomial(n, k) p^k (1-p)^(n-k))` over the rejected counts), are
-/// each at most 5.3e-6 for n = 100000 at p = 1%, 5% and 50%, and at most
-/// 2.8e-5 for n = 250000 at p = 0.01% (or 99.99%, mirrored), where the
-/// bound is [2.5, 47.5]: it rejects admitting nobody as well as admitting
-/// twice too many.
-fn assert_binomial(count: usize, n: usize, p: f64, what: &str) {
-    let mean = n as f64 * p;
-    let sd = (n as f64 * p * (1.0 - p)).sqrt();
-    let (low, high) = (mean - 4.5 * sd, mean + 4.5 * sd);
-    assert!(
-        (low..=high).contains(&(count as f64)),
-        "{what}: {count} of {n} admitted, expected {mean:.1} (4.5 sigma: {low:.1}..={high:.1})"
-    );
+    common::distinct_units("unit", 0x5EED_2026_0000_0001, count)
 }
 
 /// Pearson's chi-square statistic of observed counts against expected ones.
@@ -137,7 +109,7 @@ fn common_percentages_admit_their_share() {
     let percents = [1.0, 5.0, 50.0];
     let counts = admitted_shares(UNITS, &percents);
     for (p, count) in percents.iter().zip(counts) {
-        assert_binomial(count, UNITS, p / 100.0, &format!("{p}%"));
+        assert_binomial(count, UNITS, p / 100.0, &format!("{p}% admitted"));
     }
 }
 
@@ -149,7 +121,7 @@ fn extreme_percentages_admit_their_share() {
     let percents = [0.01, 99.99];
     let counts = admitted_shares(n, &percents);
     for (p, count) in percents.iter().zip(counts) {
-        assert_binomial(count, n, p / 100.0, &format!("{p}%"));
+        assert_binomial(count, n, p / 100.0, &format!("{p}% admitted"));
     }
 }
 

@@ -6,17 +6,11 @@
 
 use std::collections::BTreeMap;
 
-use gradual::{Config, FeatureConfig, Percentage, Rollouts, Snapshot, VariantConfig};
-use md5::{Digest, Md5};
-use proptest::prelude::*;
-use proptest::test_runner::{Config as ProptestConfig, FileFailurePersistence};
+mod common;
 
-/// The variant bucket by the contract: the first eight digest bytes,
-/// big-endian, mod 10000.
-fn variant_bucket(salt: &str, unit: &str) -> u16 {
-    let h = u128::from_be_bytes(Md5::digest(format!("{salt}:{unit}").as_bytes()).into());
-    ((h >> 64) % 10_000) as u16
-}
+use common::{cases, variant_bucket};
+use gradual::{Config, FeatureConfig, Percentage, Rollouts, Snapshot, VariantConfig};
+use proptest::prelude::*;
 
 /// The name of the variant whose range holds `vb`, the ranges laid end to
 /// end in order, each as wide as its weight in basis points.
@@ -97,17 +91,6 @@ impl Ledger<'_> {
             );
         }
         Ok(())
-    }
-}
-
-/// `cases` cases per property, with regressions kept beside this file.
-fn cases(cases: u32) -> ProptestConfig {
-    ProptestConfig {
-        cases,
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
-            "proptest-regressions",
-        ))),
-        ..ProptestConfig::default()
     }
 }
 

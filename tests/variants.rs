@@ -3,24 +3,11 @@
 //! moves exactly the units in the ranges that changed owner. Expected
 //! variants come from the contract computed directly with the md-5 crate.
 
+mod common;
+
+use common::{fine, variant_bucket};
 use gradual::{Config, FeatureConfig, Percentage, Snapshot, VariantConfig};
-use md5::{Digest, Md5};
 use serde_json::json;
-
-fn digest(salt: &str, unit: &str) -> u128 {
-    u128::from_be_bytes(Md5::digest(format!("{salt}:{unit}").as_bytes()).into())
-}
-
-/// The variant bucket by the contract: the digest's first eight bytes,
-/// big-endian, mod 10000.
-fn variant_bucket(salt: &str, unit: &str) -> u16 {
-    ((digest(salt, unit) >> 64) % 10_000) as u16
-}
-
-fn rollout_bucket(salt: &str, unit: &str) -> u16 {
-    let h = digest(salt, unit);
-    ((h % 100) * 100 + (h / 100) % 100) as u16
-}
 
 fn feature(percent: f64, weights: &[(&str, f64)]) -> Snapshot {
     let mut f = FeatureConfig::new("exp").percentage(percent);
@@ -90,7 +77,7 @@ fn a_small_rollout_reaches_every_variant_in_proportion() {
     let (mut inside, mut treatment) = (0usize, 0usize);
     for unit in users(60_000) {
         let d = s.evaluate("exp", &unit);
-        assert_eq!(d.is_enabled(), rollout_bucket("exp", &unit) < 1000);
+        assert_eq!(d.is_enabled(), fine("exp", &unit) < 1000);
         if d.is_enabled() {
             inside += 1;
             treatment += usize::from(d.variant().map(|v| v.name()) == Some("treatment"));
