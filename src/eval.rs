@@ -24,6 +24,28 @@ pub(crate) fn evaluate<'s>(
     }
 }
 
+/// The decision of a `plain` feature (see its flag on `Feature`) from the
+/// unit's digest: what [`evaluate_feature`] does for it, without the steps
+/// that cannot apply.
+#[inline]
+pub(crate) fn plain_rollout<'s>(feature: &'s Feature, digest: &[u8; 16]) -> Decision<'s> {
+    if !feature.enabled {
+        return Decision::off(Reason::Killed, None);
+    }
+    match feature.percentage {
+        Percentage::ZERO => Decision::off(Reason::OutOfRollout, None),
+        Percentage::FULL => Decision::on(Reason::InRollout, None, None),
+        p => {
+            let bucket = bucket_of_digest(digest);
+            if bucket.is_within(p) {
+                Decision::on(Reason::InRollout, None, Some(bucket))
+            } else {
+                Decision::off(Reason::OutOfRollout, Some(bucket))
+            }
+        }
+    }
+}
+
 /// Whether evaluating `feature` for a unit will very likely hash its key
 /// (so hashing it ahead, in a batch, is not wasted).
 pub(crate) fn wants_digest(feature: &Feature) -> bool {
@@ -57,6 +79,17 @@ fn evaluate_feature<'s>(
     // 2. Kill switch.
     if !feature.enabled {
         return Decision::off(Reason::Killed, None);
+    }
+    if feature.plain {
+        // Steps 3 to 6 cannot apply: straight to the percentage.
+        return match feature.percentage {
+            Percentage::ZERO => Decision::off(Reason::OutOfRollout, None),
+            Percentage::FULL => Decision::on(Reason::InRollout, None, None),
+            _ => plain_rollout(
+                feature,
+                &digest.unwrap_or_else(|| feature.key.digest(context.unit().as_bytes())),
+            ),
+        };
     }
     // 3. Prerequisites (depth bounded by validation).
     for p in feature.prerequisites.iter() {

@@ -116,6 +116,9 @@ pub struct Feature {
     pub(crate) variants: Box<[Variant]>,
     pub(crate) ramp: Option<Ramp>,
     pub(crate) guard: Option<GuardPolicy>,
+    /// No lists, prerequisites, rules, variants or bucket-by: its decision
+    /// is the kill switch and the percentage alone (set at validation).
+    pub(crate) plain: bool,
     /// The feature as configured, for [`Snapshot::to_config`].
     pub(crate) source: Arc<FeatureConfig>,
 }
@@ -340,9 +343,20 @@ impl Snapshot {
                     next += 1;
                     digests[next - 1]
                 });
-                if let Some(slot) = out.get_mut(i) {
-                    *slot = self.evaluate_at(i, context, digest);
-                }
+                let Some(slot) = out.get_mut(i) else { continue };
+                *slot = match (digest, self.features.get(i)) {
+                    // The common case decided straight from the digest:
+                    // the same steps evaluation takes when a feature has
+                    // nothing but its kill switch (on) and a percentage.
+                    (Some(digest), Some(f)) if f.plain => {
+                        let d = crate::eval::plain_rollout(f, &digest);
+                        if let Some(exposure) = &self.exposure {
+                            exposure.record(i, f, context, &d);
+                        }
+                        d
+                    }
+                    _ => self.evaluate_at(i, context, digest),
+                };
             }
         }
         n

@@ -234,6 +234,12 @@ fn feature(
         prerequisites: Box::new([]), // resolved once every feature is known
         rules,
         variants,
+        plain: raw.allow.is_empty()
+            && raw.deny.is_empty()
+            && raw.prerequisites.is_empty()
+            && raw.rules.is_empty()
+            && raw.variants.is_empty()
+            && raw.bucket_by.is_none(),
         ramp: raw
             .ramp
             .as_ref()
