@@ -64,6 +64,12 @@ fn snapshot() -> Snapshot {
         .feature(FeatureConfig::new("killed").percentage(50).enabled(false))
         .feature(FeatureConfig::new("zero").percentage(0))
         .feature(FeatureConfig::new("full").percentage(100))
+        .feature(
+            FeatureConfig::new("listed")
+                .percentage(50)
+                .allow(["vip-000042"])
+                .deny(["blocked-07"]),
+        )
         .feature(targeted());
     Snapshot::try_from(config).expect("valid bench config")
 }
@@ -129,6 +135,34 @@ fn short_circuit(c: &mut Criterion) {
     let rollouts = Rollouts::new(snapshot());
     let mut group = c.benchmark_group("short_circuit");
     group.throughput(Throughput::Elements(1));
+    // Allow and deny hits: a listed unit, looked up in the feature's set.
+    for (name, unit) in [("allowed", "vip-000042"), ("denied", "blocked-07")] {
+        let mut reader = rollouts.reader();
+        group.bench_function(BenchmarkId::new("reader", name), |b| {
+            b.iter(|| black_box(reader.is_enabled(black_box("listed"), black_box(unit))))
+        });
+    }
+    let quiet = Rollouts::builder().no_metrics().build(snapshot());
+    for (name, unit) in [("allowed", "vip-000042"), ("denied", "blocked-07")] {
+        let mut reader = quiet.reader();
+        group.bench_function(BenchmarkId::new("reader_no_metrics", name), |b| {
+            b.iter(|| black_box(reader.is_enabled(black_box("listed"), black_box(unit))))
+        });
+    }
+    for feature in ["killed", "zero", "full"] {
+        group.bench_with_input(
+            BenchmarkId::new("reader_no_metrics", feature),
+            feature,
+            |b, feature| {
+                let mut reader = quiet.reader();
+                let mut i = 0;
+                b.iter(|| {
+                    i = (i + 1) % POOL;
+                    black_box(reader.is_enabled(black_box(feature), black_box(&units[i])))
+                })
+            },
+        );
+    }
     for feature in ["killed", "zero", "full", "unknown_feature_name"] {
         group.bench_with_input(
             BenchmarkId::new("reader", feature),

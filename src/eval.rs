@@ -6,7 +6,7 @@
 
 use crate::bucket::{bucket_of_digest, variant_bucket_of_digest};
 use crate::rules::Action;
-use crate::snapshot::Feature;
+use crate::snapshot::{Feature, Listed};
 use crate::{Bucket, Context, Decision, Percentage, Reason, Snapshot, Value, Variant};
 
 /// Evaluates the feature at `position` in `snapshot` for `context`;
@@ -115,13 +115,14 @@ fn evaluate_feature<'s>(
             );
         }
     }
-    // 4-5. Deny, then allow, by unit id.
-    let unit = context.unit();
-    if feature.deny.contains(unit) {
+    // 4-5. Deny, then allow, by unit id: one lookup, since no unit is on
+    // both lists (validated).
+    let listed = feature.listed.get(context.unit());
+    if listed == Some(Listed::Deny) {
         return Decision::off(Reason::Denied, None);
     }
     let mut hash = Hasher::new(feature, context, digest);
-    if feature.allow.contains(unit) {
+    if listed == Some(Listed::Allow) {
         return hash.serve(Reason::Allowed);
     }
     // 6. Rules, in order: the first that matches decides.

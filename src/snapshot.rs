@@ -7,7 +7,7 @@
 //! snapshot that shares everything it did not change with the old one.
 
 use core::fmt;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use foldhash::fast::RandomState;
@@ -109,8 +109,9 @@ pub struct Feature {
     pub(crate) bucket_by: Option<Box<str>>,
     pub(crate) enabled: bool,
     pub(crate) percentage: Percentage,
-    pub(crate) allow: UnitSet,
-    pub(crate) deny: UnitSet,
+    /// The allow and deny lists as one map, so a request looks its unit
+    /// up once (validation keeps a unit out of both).
+    pub(crate) listed: UnitLists,
     pub(crate) prerequisites: Box<[Prerequisite]>,
     pub(crate) rules: Box<[Rule]>,
     pub(crate) variants: Box<[Variant]>,
@@ -227,14 +228,26 @@ impl fmt::Debug for Feature {
     }
 }
 
-/// A set of unit ids whose lookup costs nothing when empty.
-#[derive(Clone, Default)]
-pub(crate) struct UnitSet(pub(crate) HashSet<Box<str>, RandomState>);
+/// Which list a unit id is on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Listed {
+    Allow,
+    Deny,
+}
 
-impl UnitSet {
+/// A feature's allow and deny lists, whose lookup costs nothing when both
+/// are empty.
+#[derive(Clone, Default)]
+pub(crate) struct UnitLists(pub(crate) HashMap<Box<str>, Listed, RandomState>);
+
+impl UnitLists {
     #[inline]
-    pub(crate) fn contains(&self, unit: &str) -> bool {
-        !self.0.is_empty() && self.0.contains(unit)
+    pub(crate) fn get(&self, unit: &str) -> Option<Listed> {
+        if self.0.is_empty() {
+            None
+        } else {
+            self.0.get(unit).copied()
+        }
     }
 }
 

@@ -12,7 +12,7 @@ use foldhash::fast::RandomState;
 
 use crate::bucket::KeyPrefix;
 use crate::rules::{Action, Cmp, Condition, Equality, OwnedVersion, Rule, Segment, Test, TextOp};
-use crate::snapshot::{Feature, Prerequisite, Revision, UnitSet};
+use crate::snapshot::{Feature, Listed, Prerequisite, Revision, UnitLists};
 use crate::{
     ConditionConfig, Config, ConfigError, FeatureConfig, GuardConfig, GuardPolicy, Literal,
     Operator, Owner, Percentage, Ramp, RampConfig, RuleConfig, Serve, Snapshot, Variant,
@@ -205,9 +205,15 @@ fn feature(
     }
     let owner = Owner::Feature(name.to_owned());
     let percentage = percentage(name, "percentage".into(), raw.percentage)?;
-    let allow = unit_set(name, "allow", &raw.allow)?;
-    let deny = unit_set(name, "deny", &raw.deny)?;
-    if let Some(unit) = raw.allow.iter().find(|u| deny.contains(u)) {
+    let mut listed =
+        HashMap::with_capacity_and_hasher(raw.allow.len() + raw.deny.len(), RandomState::default());
+    add_units(name, "allow", &raw.allow, Listed::Allow, &mut listed)?;
+    add_units(name, "deny", &raw.deny, Listed::Deny, &mut listed)?;
+    if let Some(unit) = raw
+        .allow
+        .iter()
+        .find(|u| listed.get(u.as_str()) == Some(&Listed::Deny))
+    {
         return Err(ConfigError::AllowedAndDenied {
             feature: name.to_owned(),
             unit: unit.clone(),
@@ -229,8 +235,7 @@ fn feature(
         bucket_by: bucket_by.map(Into::into),
         enabled: raw.enabled,
         percentage,
-        allow,
-        deny,
+        listed: UnitLists(listed),
         prerequisites: Box::new([]), // resolved once every feature is known
         rules,
         variants,
@@ -380,8 +385,15 @@ fn non_empty<'a>(
     }
 }
 
-fn unit_set(feature: &str, field: &'static str, units: &[String]) -> Result<UnitSet, ConfigError> {
-    let mut set = HashSet::with_capacity_and_hasher(units.len(), RandomState::default());
+/// Adds a list's unit ids to the feature's unit map (a unit on both
+/// lists ends up marked `Deny`, and is then reported by the caller).
+fn add_units(
+    feature: &str,
+    field: &'static str,
+    units: &[String],
+    list: Listed,
+    listed: &mut HashMap<Box<str>, Listed, RandomState>,
+) -> Result<(), ConfigError> {
     for unit in units {
         if unit.is_empty() {
             return Err(ConfigError::EmptyUnit {
@@ -389,9 +401,9 @@ fn unit_set(feature: &str, field: &'static str, units: &[String]) -> Result<Unit
                 field,
             });
         }
-        set.insert(Box::from(unit.as_str()));
+        listed.insert(Box::from(unit.as_str()), list);
     }
-    Ok(UnitSet(set))
+    Ok(())
 }
 
 fn variants(feature: &str, raw: &FeatureConfig) -> Result<Box<[Variant]>, ConfigError> {
