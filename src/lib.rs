@@ -91,10 +91,17 @@
 //! # What it costs, and what is guaranteed
 //!
 //! - Evaluation is a name lookup (a fast non-cryptographic hash), then the
-//!   steps above; only step 6 hashes the key with MD5, one compression
-//!   per 64-byte block (keys up to 55 bytes need one). It never allocates,
-//!   never locks, never panics. The README's performance section has the
-//!   measured figures, as ratios to md-5's own digest of the same key.
+//!   steps above; only a step that needs a bucket hashes the key with MD5,
+//!   once, from a per-feature prefix (one compression for keys up to 55
+//!   bytes, skipping the steps that only read the salt). It never
+//!   allocates, never locks, never panics. On a hot path, keep a
+//!   [`Reader`] per thread ([`Rollouts::reader`]): it re-reads the serving
+//!   snapshot with one atomic load while nothing is swapped.
+//! - Many keys at once are hashed side by side (SIMD lanes where the CPU has
+//!   them): [`Snapshot::evaluate_all`] for every feature of one unit,
+//!   [`buckets`] for one feature over many units.
+//! - The README's performance section has the measured figures, as ratios
+//!   to md-5's own digest of the same key, and what profiling found.
 //! - [`Rollouts`] readers never block: a load is a few atomic operations
 //!   ([`arc_swap`]). Writers take a mutex among themselves; a dial change
 //!   copies the list of feature pointers (not the features) and costs
@@ -104,7 +111,9 @@
 //!   across several features.
 //! - Not guaranteed: that a reader which loaded a snapshot just before a
 //!   swap finishes its request on the new one. Swaps are instant for the
-//!   next load, not retroactive.
+//!   next load, not retroactive. The rollback history keeps whole
+//!   snapshots: with very large configs, keep it short
+//!   ([`RolloutsBuilder::history`]).
 //!
 //! # Plugging in a source
 //!
