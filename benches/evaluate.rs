@@ -16,6 +16,16 @@ use gradual::{
     Serve, Snapshot, Value, VariantConfig,
 };
 
+/// Times `f` over the pool of units, a different unit each iteration, its
+/// result consumed through `black_box`.
+fn over_units<R>(b: &mut criterion::Bencher<'_>, units: &[String], mut f: impl FnMut(&str) -> R) {
+    let mut i = 0;
+    b.iter(|| {
+        i = (i + 1) % units.len();
+        black_box(f(black_box(&units[i])))
+    })
+}
+
 /// A typical feature name: 20 characters.
 const FEATURE: &str = "new_checkout_design2";
 /// Distinct units, so no run measures one cached key (a power of two for
@@ -92,25 +102,19 @@ fn percentage(c: &mut Criterion) {
         })
     });
     group.bench_function("snapshot_evaluate", |b| {
-        let mut i = 0;
-        b.iter(|| {
-            i = (i + 1) % POOL;
-            black_box(snapshot.evaluate(black_box(FEATURE), black_box(&units[i])))
+        over_units(b, &units, |unit| {
+            snapshot.evaluate(black_box(FEATURE), unit)
         })
     });
     group.bench_function("reader_is_enabled", |b| {
         let mut reader = rollouts.reader();
-        let mut i = 0;
-        b.iter(|| {
-            i = (i + 1) % POOL;
-            black_box(reader.is_enabled(black_box(FEATURE), black_box(&units[i])))
+        over_units(b, &units, |unit| {
+            reader.is_enabled(black_box(FEATURE), unit)
         })
     });
     group.bench_function("rollouts_is_enabled", |b| {
-        let mut i = 0;
-        b.iter(|| {
-            i = (i + 1) % POOL;
-            black_box(rollouts.is_enabled(black_box(FEATURE), black_box(&units[i])))
+        over_units(b, &units, |unit| {
+            rollouts.is_enabled(black_box(FEATURE), unit)
         })
     });
     group.bench_function("snapshot_evaluate_three_rules_and_variants", |b| {
@@ -155,10 +159,8 @@ fn short_circuit(c: &mut Criterion) {
             feature,
             |b, feature| {
                 let mut reader = quiet.reader();
-                let mut i = 0;
-                b.iter(|| {
-                    i = (i + 1) % POOL;
-                    black_box(reader.is_enabled(black_box(feature), black_box(&units[i])))
+                over_units(b, &units, |unit| {
+                    reader.is_enabled(black_box(feature), unit)
                 })
             },
         );
@@ -169,10 +171,8 @@ fn short_circuit(c: &mut Criterion) {
             feature,
             |b, feature| {
                 let mut reader = rollouts.reader();
-                let mut i = 0;
-                b.iter(|| {
-                    i = (i + 1) % POOL;
-                    black_box(reader.is_enabled(black_box(feature), black_box(&units[i])))
+                over_units(b, &units, |unit| {
+                    reader.is_enabled(black_box(feature), unit)
                 })
             },
         );
@@ -182,10 +182,8 @@ fn short_circuit(c: &mut Criterion) {
             BenchmarkId::from_parameter(feature),
             feature,
             |b, feature| {
-                let mut i = 0;
-                b.iter(|| {
-                    i = (i + 1) % POOL;
-                    black_box(rollouts.is_enabled(black_box(feature), black_box(&units[i])))
+                over_units(b, &units, |unit| {
+                    rollouts.is_enabled(black_box(feature), unit)
                 })
             },
         );
@@ -207,10 +205,8 @@ fn metrics(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     for (name, rollouts) in [("off", &off), ("on", &on)] {
         group.bench_function(name, |b| {
-            let mut i = 0;
-            b.iter(|| {
-                i = (i + 1) % POOL;
-                black_box(rollouts.is_enabled(black_box(FEATURE), black_box(&units[i])))
+            over_units(b, &units, |unit| {
+                rollouts.is_enabled(black_box(FEATURE), unit)
             })
         });
     }
@@ -295,13 +291,7 @@ fn key_lengths(c: &mut Criterion) {
         group.bench_with_input(
             BenchmarkId::new("snapshot_evaluate", &shape),
             &units,
-            |b, units| {
-                let mut i = 0;
-                b.iter(|| {
-                    i = (i + 1) % POOL;
-                    black_box(snapshot.evaluate(black_box(feature), black_box(&units[i])))
-                })
-            },
+            |b, units| over_units(b, units, |unit| snapshot.evaluate(black_box(feature), unit)),
         );
     }
     group.finish();

@@ -359,8 +359,9 @@ impl KeyPrefix {
     }
 }
 
+/// A block's sixteen little-endian message words.
 #[inline(always)]
-fn block_words(block: &[u8; 64]) -> [u32; 16] {
+pub(crate) fn block_words(block: &[u8; 64]) -> [u32; 16] {
     core::array::from_fn(|j| {
         u32::from_le_bytes([
             block[4 * j],

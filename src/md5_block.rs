@@ -501,17 +501,6 @@ pub(crate) fn midstate(state: [u32; 4], m: &[u32; 16], k: usize) -> [u32; 4] {
 mod tests {
     use super::*;
 
-    fn words(block: &[u8; 64]) -> [u32; 16] {
-        core::array::from_fn(|j| {
-            u32::from_le_bytes([
-                block[4 * j],
-                block[4 * j + 1],
-                block[4 * j + 2],
-                block[4 * j + 3],
-            ])
-        })
-    }
-
     #[test]
     fn every_start_agrees_with_md5_crate() {
         const IV: [u32; 4] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476];
@@ -521,7 +510,7 @@ mod tests {
             });
             let mut want = IV;
             md5::block_api::compress(&mut want, core::slice::from_ref(&block));
-            let m = words(&block);
+            let m = crate::bucket::block_words(&block);
             macro_rules! check { ($($k:literal)*) => { $(
                 let mut got = IV;
                 compress_from::<$k>(&mut got, midstate(IV, &m, $k), &m);
