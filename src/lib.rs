@@ -56,6 +56,15 @@
 //!   [`Variant`] and the bucket. It never fails and never panics. A
 //!   decision borrows from its snapshot; [`Rollouts::load`] gives one to
 //!   evaluate in.
+//! - Config arrives through a [`Source`] the service plugs in, and a
+//!   [`Reloader`] swaps in only fully valid configs, reporting each change's
+//!   blast radius ([`ChangeReport`]); see
+//!   [plugging in a source](#plugging-in-a-source).
+//! - The loop around the dial: [`Metrics`] count exposures per feature,
+//!   reason and variant; a [`Ramp`] raises a feature's percentage on a
+//!   schedule ([`Rollouts::advance_ramps`]); a [`Guard`] compares the new
+//!   path's health with the old one's and advances the ramp, holds it, or
+//!   rolls it back and [halts](Rollouts::halt) it until a person resumes.
 //!
 //! # Evaluation order
 //!
