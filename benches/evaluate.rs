@@ -332,6 +332,19 @@ fn batches(c: &mut Criterion) {
             black_box(&out);
         })
     });
+    group.bench_function("evaluate_all_portable_path", |b| {
+        let mut u = 0;
+        let mut out = [gradual::Decision::default(); N];
+        b.iter(|| {
+            u = (u + 1) % POOL;
+            black_box(gradual::__bench::evaluate_all_portable(
+                &snapshot,
+                &Context::new(black_box(&units[u])),
+                &mut out,
+            ));
+            black_box(&out);
+        })
+    });
     group.finish();
 
     let mut group = c.benchmark_group("buckets_50_units");
@@ -347,6 +360,19 @@ fn batches(c: &mut Criterion) {
             for unit in &batches[k] {
                 black_box(gradual::bucket(black_box(FEATURE), black_box(unit)));
             }
+        })
+    });
+    group.bench_function("buckets_portable_path", |b| {
+        let mut k = 0;
+        let mut out = [gradual::Bucket::default(); N];
+        b.iter(|| {
+            k = (k + 1) % batches.len();
+            black_box(gradual::__bench::buckets_portable(
+                black_box(FEATURE),
+                black_box(&batches[k]),
+                &mut out,
+            ));
+            black_box(&out);
         })
     });
     group.bench_function("buckets", |b| {

@@ -179,6 +179,16 @@ pub fn bucket(feature: &str, unit: &str) -> Bucket {
 /// assert_eq!(out[2], gradual::bucket("new_checkout_design", "user-42"));
 /// ```
 pub fn buckets(feature: &str, units: &[&str], out: &mut [Bucket]) -> usize {
+    buckets_on(crate::lanes::Engine::detect(), feature, units, out)
+}
+
+/// [`buckets`] on a chosen hashing path.
+pub(crate) fn buckets_on(
+    engine: crate::lanes::Engine,
+    feature: &str,
+    units: &[&str],
+    out: &mut [Bucket],
+) -> usize {
     const CHUNK: usize = 64;
     let n = units.len().min(out.len());
     let mut keys: [&[u8]; CHUNK] = [&[]; CHUNK];
@@ -188,7 +198,12 @@ pub fn buckets(feature: &str, units: &[&str], out: &mut [Bucket]) -> usize {
             *key = unit.as_bytes();
         }
         let len = units.len();
-        crate::lanes::md5_keys(feature.as_bytes(), &keys[..len], &mut digests[..len]);
+        crate::lanes::md5_keys_on(
+            engine,
+            feature.as_bytes(),
+            &keys[..len],
+            &mut digests[..len],
+        );
         for (bucket, digest) in out.iter_mut().zip(&digests) {
             *bucket = bucket_of_digest(digest);
         }

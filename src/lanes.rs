@@ -272,6 +272,9 @@ impl fmt::Display for Engine {
 ///
 /// Each digest equals the single-key path's. Panics if `units` and
 /// `digests` differ in length.
+// The crate calls `md5_keys_on` with the engine it chose; the tests and
+// `benches/lanes.rs` (which compiles this module itself) call this.
+#[allow(dead_code)]
 pub(crate) fn md5_keys(salt: &[u8], units: &[&[u8]], digests: &mut [[u8; 16]]) {
     md5_keys_on(Engine::detect(), salt, units, digests);
 }
@@ -281,6 +284,8 @@ pub(crate) fn md5_keys(salt: &[u8], units: &[&[u8]], digests: &mut [[u8; 16]]) {
 ///
 /// Each digest equals the single-key path's. Panics if `salts` and
 /// `digests` differ in length.
+// As for `md5_keys`: the crate calls `md5_salts_on`.
+#[allow(dead_code)]
 pub(crate) fn md5_salts(salts: &[&[u8]], unit: &[u8], digests: &mut [[u8; 16]]) {
     md5_salts_on(Engine::detect(), salts, unit, digests);
 }

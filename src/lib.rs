@@ -202,6 +202,27 @@ pub use snapshot::{Feature, Revision, Snapshot, Variant};
 pub use source::{Fetch, Layered, Override, Overrides, Source, StaticSource, TestData};
 pub use version::Version;
 
+/// The batch paths on the portable (non-SIMD) hashing engine, for the
+/// benches' ratios. Not part of the API: no stability promise.
+#[doc(hidden)]
+pub mod __bench {
+    use crate::{Bucket, Context, Decision, Snapshot};
+
+    /// [`buckets`](crate::buckets) on the portable 8-lane path.
+    pub fn buckets_portable(feature: &str, units: &[&str], out: &mut [Bucket]) -> usize {
+        crate::bucket::buckets_on(crate::lanes::Engine::Portable8, feature, units, out)
+    }
+
+    /// [`Snapshot::evaluate_all`] on the portable 8-lane path.
+    pub fn evaluate_all_portable<'s>(
+        snapshot: &'s Snapshot,
+        context: &Context<'_>,
+        out: &mut [Decision<'s>],
+    ) -> usize {
+        snapshot.evaluate_all_on(crate::lanes::Engine::Portable8, context, out)
+    }
+}
+
 /// The README's examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

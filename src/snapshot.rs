@@ -328,6 +328,16 @@ impl Snapshot {
     /// # Ok::<(), gradual::ConfigError>(())
     /// ```
     pub fn evaluate_all<'s>(&'s self, context: &Context<'_>, out: &mut [Decision<'s>]) -> usize {
+        self.evaluate_all_on(crate::lanes::Engine::detect(), context, out)
+    }
+
+    /// [`Snapshot::evaluate_all`] on a chosen hashing path.
+    pub(crate) fn evaluate_all_on<'s>(
+        &'s self,
+        engine: crate::lanes::Engine,
+        context: &Context<'_>,
+        out: &mut [Decision<'s>],
+    ) -> usize {
         const CHUNK: usize = 64;
         let n = out.len().min(self.features.len());
         let unit = context.unit().as_bytes();
@@ -346,7 +356,7 @@ impl Snapshot {
             }
             // One key is faster alone than in a batch of one.
             if k >= 2 {
-                crate::lanes::md5_salts(&salts[..k], unit, &mut digests[..k]);
+                crate::lanes::md5_salts_on(engine, &salts[..k], unit, &mut digests[..k]);
             } else {
                 k = 0;
             }
