@@ -26,9 +26,10 @@ pub(crate) fn evaluate<'s>(
 
 /// The decision of a `plain` feature (see its flag on `Feature`) from the
 /// unit's digest: what [`evaluate_feature`] does for it, without the steps
-/// that cannot apply.
+/// that cannot apply. Batches reach it too, through `evaluate_feature`'s
+/// `digest` argument.
 #[inline]
-pub(crate) fn plain_rollout<'s>(feature: &'s Feature, digest: &[u8; 16]) -> Decision<'s> {
+fn plain_rollout<'s>(feature: &'s Feature, digest: &[u8; 16]) -> Decision<'s> {
     if !feature.enabled {
         return Decision::off(Reason::Killed, None);
     }

@@ -367,19 +367,7 @@ impl Snapshot {
                     digests[next - 1]
                 });
                 let Some(slot) = out.get_mut(i) else { continue };
-                *slot = match (digest, self.features.get(i)) {
-                    // The common case decided straight from the digest:
-                    // the same steps evaluation takes when a feature has
-                    // nothing but its kill switch (on) and a percentage.
-                    (Some(digest), Some(f)) if f.plain => {
-                        let d = crate::eval::plain_rollout(f, &digest);
-                        if let Some(exposure) = &self.exposure {
-                            exposure.record(i, f, context, &d);
-                        }
-                        d
-                    }
-                    _ => self.evaluate_at(i, context, digest),
-                };
+                *slot = self.evaluate_at(i, context, digest);
             }
         }
         n
