@@ -93,7 +93,7 @@
 //! One bucket costs one MD5 compression for keys up to 55 bytes (two for up
 //! to 119 bytes, and so on), plus a few integer operations: the key is
 //! padded in a buffer on the stack, never on the heap, and `h mod 10000`
-//! is folded from two 64-bit halves instead of a 128-bit division. A
+//! is folded from four 32-bit words instead of a 128-bit division. A
 //! feature prepares its salt once, so evaluation starts each key's first
 //! block from a template and skips the MD5 steps that only read the salt.
 
@@ -214,19 +214,34 @@ pub(crate) fn buckets_on(
 /// The fine bucket of an MD5 digest, by the contract above.
 #[inline]
 pub(crate) const fn bucket_of_digest(digest: &[u8; 16]) -> Bucket {
-    let hi = u64::from_be_bytes([
-        digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
-    ]);
-    let lo = u64::from_be_bytes([
-        digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14],
-        digest[15],
-    ]);
-    // h = hi * 2^64 + lo, and 2^64 mod 10000 = 1616, so
-    // h mod 10000 = ((hi mod 10000) * 1616 + lo mod 10000) mod 10000,
-    // with every intermediate far below u64::MAX.
-    let r = ((hi % 10_000) * 1616 + lo % 10_000) % 10_000;
+    let r = h_mod_10000(digest);
     let seed = r % 100;
     Bucket((seed * 100 + r / 100) as u16)
+}
+
+/// `h mod 10000`, `h` the digest read as one big-endian 128-bit integer.
+///
+/// Written `h = w0·2^96 + w1·2^64 + w2·2^32 + w3` over its big-endian
+/// 32-bit words, and with `2^96`, `2^64`, `2^32` ≡ 336, 1616, 7296
+/// (mod 10000), `h ≡ 336·w0 + 1616·w1 + 7296·w2 + w3`: a sum below 2^46,
+/// so one 64-bit remainder finishes it. `w1` comes from the last MD5 step
+/// to finish; the other three terms are summed while it runs.
+#[inline]
+const fn h_mod_10000(digest: &[u8; 16]) -> u64 {
+    let (w0, w1, w2, w3) = (
+        word_be(digest, 0) as u64,
+        word_be(digest, 1) as u64,
+        word_be(digest, 2) as u64,
+        word_be(digest, 3) as u64,
+    );
+    (336 * w0 + 7296 * w2 + w3 + 1616 * w1) % 10_000
+}
+
+/// The digest's `i`th big-endian 32-bit word.
+#[inline(always)]
+const fn word_be(digest: &[u8; 16], i: usize) -> u32 {
+    let j = 4 * i;
+    u32::from_be_bytes([digest[j], digest[j + 1], digest[j + 2], digest[j + 3]])
 }
 
 /// The variant bucket of an MD5 digest, in `0..=9999`: the first eight
@@ -429,9 +444,15 @@ mod tests {
 
     #[test]
     fn fold_equals_u128_arithmetic() {
-        for seed in 0u64..2000 {
-            let d = reference(&seed.to_le_bytes(), b"x");
+        let extremes = [
+            [0xff; 16],
+            [0; 16],
+            core::array::from_fn(|i| (i as u8) << 4),
+        ];
+        let digests = (0u64..2000).map(|seed| reference(&seed.to_le_bytes(), b"x"));
+        for d in digests.chain(extremes) {
             let h = u128::from_be_bytes(d);
+            assert_eq!(u128::from(variant_bucket_of_digest(&d)), (h >> 64) % 10_000);
             let b = bucket_of_digest(&d);
             assert_eq!(u128::from(b.percent()), h % 100);
             assert_eq!(
