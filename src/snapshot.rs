@@ -103,7 +103,9 @@ impl fmt::Display for Revision {
 #[derive(Clone)]
 pub struct Feature {
     pub(crate) name: Box<str>,
-    pub(crate) salt: Box<str>,
+    /// The config's salt; `None` when it is the name (the usual case, and
+    /// one allocation fewer per feature).
+    pub(crate) salt: Option<Box<str>>,
     /// The salt prepared for hashing: see [`KeyPrefix`].
     pub(crate) key: KeyPrefix,
     pub(crate) bucket_by: Option<Box<str>>,
@@ -168,7 +170,7 @@ impl Feature {
 
     /// The salt of its buckets: the name unless the config set one.
     pub fn salt(&self) -> &str {
-        &self.salt
+        self.salt.as_deref().unwrap_or(&self.name)
     }
 
     /// The attribute it buckets by, if not the unit id.
@@ -349,7 +351,7 @@ impl Snapshot {
             let mut k = 0;
             for (i, f) in self.features[start..end].iter().enumerate() {
                 if crate::eval::wants_digest(f) {
-                    salts[k] = f.salt.as_bytes();
+                    salts[k] = f.salt().as_bytes();
                     hashed[k] = start + i;
                     k += 1;
                 }

@@ -32,6 +32,22 @@ pub(crate) const MAX_PREREQUISITE_EVALUATIONS: u64 = 64;
 
 type Names = HashMap<Box<str>, usize, RandomState>;
 
+/// Whose part of the config is being checked, borrowed: an [`Owner`] is
+/// built only for an error, not for every feature.
+enum Who<'a> {
+    Feature(&'a str),
+    Segment(&'a str),
+}
+
+impl Who<'_> {
+    fn owned(&self) -> Owner {
+        match *self {
+            Who::Feature(name) => Owner::Feature(name.to_owned()),
+            Who::Segment(name) => Owner::Segment(name.to_owned()),
+        }
+    }
+}
+
 pub(crate) fn snapshot(config: &Config) -> Result<Snapshot, ConfigError> {
     let mut built = build(config, Problems::first()).map_err(|mut found| found.swap_remove(0))?;
     for (feature, raw) in built.features.iter_mut().zip(&config.features) {
@@ -108,7 +124,7 @@ fn build(config: &Config, mut problems: Problems) -> Result<Snapshot, Vec<Config
     let mut segment_names = Names::default();
     let mut segments = Vec::with_capacity(config.segments.len());
     for (i, raw) in config.segments.iter().enumerate() {
-        let owner = Owner::Segment(raw.name.clone());
+        let owner = Who::Segment(&raw.name);
         if raw.name.is_empty() {
             problems.add(ConfigError::EmptySegmentName { index: i })?;
             continue;
@@ -203,7 +219,7 @@ fn feature(
             feature: name.to_owned(),
         });
     }
-    let owner = Owner::Feature(name.to_owned());
+    let owner = Who::Feature(name);
     let percentage = percentage(name, "percentage".into(), raw.percentage)?;
     let mut listed =
         HashMap::with_capacity_and_hasher(raw.allow.len() + raw.deny.len(), RandomState::default());
@@ -230,7 +246,7 @@ fn feature(
         .collect::<Result<_, _>>()?;
     Ok(Feature {
         name: name.into(),
-        salt: salt.into(),
+        salt: (salt != name).then(|| salt.into()),
         key: KeyPrefix::new(salt.as_bytes()),
         bucket_by: bucket_by.map(Into::into),
         enabled: raw.enabled,
@@ -372,13 +388,13 @@ fn percentage(feature: &str, field: String, value: f64) -> Result<Percentage, Co
 }
 
 fn non_empty<'a>(
-    owner: &Owner,
+    owner: &Who<'_>,
     field: &str,
     value: Option<&'a str>,
 ) -> Result<Option<&'a str>, ConfigError> {
     match value {
         Some("") => Err(ConfigError::EmptyField {
-            owner: owner.clone(),
+            owner: owner.owned(),
             field: field.to_owned(),
         }),
         other => Ok(other),
@@ -446,7 +462,7 @@ fn variants(feature: &str, raw: &FeatureConfig) -> Result<Box<[Variant]>, Config
 }
 
 fn rule(
-    owner: &Owner,
+    owner: &Who<'_>,
     feature: &str,
     i: usize,
     raw: &RuleConfig,
@@ -456,7 +472,7 @@ fn rule(
     let at = format!("rules[{i}]");
     if raw.name.as_deref() == Some("") {
         return Err(ConfigError::EmptyField {
-            owner: owner.clone(),
+            owner: owner.owned(),
             field: format!("{at}.name"),
         });
     }
@@ -465,7 +481,7 @@ fn rule(
         + usize::from(raw.percentage.is_some());
     if actions != 1 {
         return Err(ConfigError::Malformed {
-            owner: owner.clone(),
+            owner: owner.owned(),
             field: at,
             problem: format!(
                 "needs exactly one of `serve`, `variant` or `percentage`, has {actions}"
@@ -511,13 +527,13 @@ fn rule(
 /// Validates one condition. `segments` is `None` inside a segment, where a
 /// condition may not refer to another segment.
 fn condition(
-    owner: &Owner,
+    owner: &Who<'_>,
     at: String,
     raw: &ConditionConfig,
     segments: Option<&Names>,
 ) -> Result<Condition, ConfigError> {
     let malformed = |problem: &str| ConfigError::Malformed {
-        owner: owner.clone(),
+        owner: owner.owned(),
         field: at.clone(),
         problem: problem.to_owned(),
     };
@@ -540,7 +556,7 @@ fn condition(
                     negate: raw.negate,
                 }),
                 None => Err(ConfigError::UnknownSegment {
-                    owner: owner.clone(),
+                    owner: owner.owned(),
                     field: format!("{at}.segment"),
                     segment: segment.clone(),
                 }),
@@ -549,7 +565,7 @@ fn condition(
         (Some(attribute), None) => {
             if attribute.is_empty() {
                 return Err(ConfigError::EmptyField {
-                    owner: owner.clone(),
+                    owner: owner.owned(),
                     field: format!("{at}.attribute"),
                 });
             }
@@ -574,14 +590,14 @@ fn condition(
 }
 
 fn test(
-    owner: &Owner,
+    owner: &Who<'_>,
     at: &str,
     op: Operator,
     values: &[Literal],
     fold_case: bool,
 ) -> Result<Test, ConfigError> {
     let wrong = |i: usize, expected: &'static str| ConfigError::OperatorType {
-        owner: owner.clone(),
+        owner: owner.owned(),
         field: format!("{at}.values[{i}]"),
         op,
         expected,
@@ -614,7 +630,7 @@ fn test(
             .map(|(i, v)| match v {
                 Literal::String(s) => {
                     OwnedVersion::parse(s).ok_or_else(|| ConfigError::InvalidVersion {
-                        owner: owner.clone(),
+                        owner: owner.owned(),
                         field: format!("{at}.values[{i}]"),
                         value: s.clone(),
                     })
@@ -634,7 +650,7 @@ fn test(
     );
     if fold_case && !is_text {
         return Err(ConfigError::Malformed {
-            owner: owner.clone(),
+            owner: owner.owned(),
             field: at.to_owned(),
             problem: format!(
                 "`case_insensitive` does not apply to operator `{}`",
