@@ -369,7 +369,11 @@ impl Snapshot {
                     digests[next - 1]
                 });
                 let Some(slot) = out.get_mut(i) else { continue };
-                *slot = self.evaluate_at(i, context, digest);
+                // Built in its slot and recorded from there: a decision
+                // built on the stack and copied out is read back in wide
+                // loads over the narrow stores that wrote it, which stall.
+                *slot = crate::eval::evaluate(self, i, context, digest);
+                self.record(i, context, slot);
             }
         }
         n
@@ -384,10 +388,16 @@ impl Snapshot {
         digest: Option<[u8; 16]>,
     ) -> Decision<'_> {
         let decision = crate::eval::evaluate(self, position, context, digest);
-        if let (Some(exposure), Some(f)) = (&self.exposure, self.features.get(position)) {
-            exposure.record(position, f, context, &decision);
-        }
+        self.record(position, context, &decision);
         decision
+    }
+
+    /// Records the exposure of a decision on the feature at `position`.
+    #[inline]
+    fn record(&self, position: usize, context: &Context<'_>, decision: &Decision<'_>) {
+        if let (Some(exposure), Some(f)) = (&self.exposure, self.features.get(position)) {
+            exposure.record(position, f, context, decision);
+        }
     }
 
     /// Whether `unit` gets `feature`: `evaluate(feature, unit).is_enabled()`.
