@@ -91,8 +91,9 @@
 //! # Cost
 //!
 //! One bucket costs one MD5 compression for keys up to 55 bytes (two for up
-//! to 119 bytes, and so on), plus a few integer operations: the key is
-//! padded in a buffer on the stack, never on the heap, and `h mod 10000`
+//! to 119 bytes, and so on), plus a few integer operations: the key's block
+//! is built in registers (or, for long and very short units, padded in a
+//! buffer on the stack), never on the heap, and `h mod 10000`
 //! is folded from four 32-bit words instead of a 128-bit division. A
 //! feature prepares its salt once, so evaluation starts each key's first
 //! block from a template and skips the MD5 steps that only read the salt.
@@ -275,7 +276,9 @@ pub(crate) struct KeyPrefix {
     template_q: [u64; 8],
     /// Prefix bytes in `template`, `0..64`.
     used: usize,
-    /// Whole prefix words in `template`, `used / 4`, at most 15.
+    /// Round-1 steps `mid` has taken: the whole prefix words in
+    /// `template` (`used / 4`, at most 15) once [`KeyPrefix::new`] has
+    /// prepared it, 0 before.
     words: usize,
     mid: [u32; 4],
     /// The prefix's length in bytes, `salt.len() + 1`.
@@ -292,8 +295,9 @@ impl KeyPrefix {
         prefix
     }
 
-    /// Prepared for a single unit: precomputing round-1 steps would only
-    /// move them, not save them.
+    /// The prefix without its round-1 midstate (`words` 0): the first half
+    /// of [`KeyPrefix::new`]. Its digests take the staged path from step 0,
+    /// which the tests check against md-5 too.
     fn one_off(salt: &[u8]) -> Self {
         let mut state = MD5_INIT;
         let mut template = [0u8; 64];
@@ -326,7 +330,9 @@ impl KeyPrefix {
     #[inline]
     pub(crate) fn digest(&self, unit: &[u8]) -> [u8; 16] {
         if unit.len() >= 8 && self.used + unit.len() + 9 <= 64 && self.words == self.used / 4 {
-            // The common key, one block: its words built in registers.
+            // The common key, one block, from a prepared prefix (whose
+            // midstate has consumed every whole prefix word): its words
+            // built in registers.
             if let Some(state) = self.one_block(unit) {
                 return to_bytes(state);
             }
