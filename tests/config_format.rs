@@ -145,3 +145,41 @@ fn other_schema_versions_are_refused() {
         }
     );
 }
+
+#[test]
+fn condition_values_are_bare_json_strings_numbers_or_bools() {
+    use gradual::{ConditionConfig, Literal};
+    let condition: ConditionConfig = serde_json::from_str(
+        r#"{"attribute":"a","op":"in","values":["NL", 3, -2, 2.5, true, false, ""]}"#,
+    )
+    .expect("parses");
+    assert_eq!(
+        condition.values,
+        [
+            Literal::String("NL".into()),
+            Literal::Number(3.0),
+            Literal::Number(-2.0),
+            Literal::Number(2.5),
+            Literal::Bool(true),
+            Literal::Bool(false),
+            Literal::String(String::new()),
+        ]
+    );
+    // Escapes are decoded (the owned-string path of the parser).
+    let escaped: ConditionConfig =
+        serde_json::from_str(r#"{"attribute":"a","op":"in","values":["caf\u00e9 \"x\""]}"#)
+            .expect("parses");
+    assert_eq!(escaped.values, [Literal::String("café \"x\"".into())]);
+    // Anything else is refused, saying what a value may be.
+    for bad in ["null", "[1]", r#"{"n":1}"#] {
+        let json = format!(r#"{{"attribute":"a","op":"in","values":[{bad}]}}"#);
+        let err = serde_json::from_str::<ConditionConfig>(&json).expect_err(bad);
+        assert!(
+            err.to_string().contains("a string, a number or a bool"),
+            "{bad}: {err}"
+        );
+    }
+    // And they serialize back to the same bare values.
+    let back = serde_json::to_string(&condition.values).expect("serializes");
+    assert_eq!(back, r#"["NL",3.0,-2.0,2.5,true,false,""]"#);
+}
