@@ -152,8 +152,10 @@ fn build(config: &Config, mut problems: Problems) -> Result<Snapshot, Vec<Config
     let mut index = Names::with_capacity_and_hasher(config.features.len(), RandomState::default());
     let mut features = Vec::with_capacity(config.features.len());
     for (position, raw) in config.features.iter().enumerate() {
+        // Straight into its `Arc`: a `Feature` is a few hundred bytes, and
+        // collecting them into `Arc`s afterwards copied each twice more.
         let feature = match feature(position, raw, &segment_names, &placeholder) {
-            Ok(f) => f,
+            Ok(f) => Arc::new(f),
             Err(e) => {
                 problems.add(e)?;
                 continue;
@@ -181,7 +183,12 @@ fn build(config: &Config, mut problems: Problems) -> Result<Snapshot, Vec<Config
             .map(|(i, p)| prerequisite(raw, i, p, &index, &features))
             .collect::<Result<Box<[_]>, _>>();
         match resolved {
-            Ok(resolved) => features[position].prerequisites = resolved,
+            Ok(resolved) => {
+                // Unshared: built above and not handed out yet.
+                if let Some(feature) = Arc::get_mut(&mut features[position]) {
+                    feature.prerequisites = resolved;
+                }
+            }
             Err(e) => problems.add(e)?,
         }
     }
@@ -195,7 +202,7 @@ fn build(config: &Config, mut problems: Problems) -> Result<Snapshot, Vec<Config
 
     Ok(Snapshot {
         revision: Revision::new(&config.revision),
-        features: features.into_iter().map(Arc::new).collect(),
+        features,
         index: Arc::new(index),
         segments: segments.into(),
         // Filled in by the caller, which may own the config.
@@ -729,7 +736,7 @@ fn prerequisite(
     i: usize,
     p: &crate::PrerequisiteConfig,
     index: &Names,
-    features: &[Feature],
+    features: &[Arc<Feature>],
 ) -> Result<Prerequisite, ConfigError> {
     let Some(&feature) = index.get(p.feature.as_str()) else {
         return Err(ConfigError::UnknownPrerequisite {
@@ -762,7 +769,7 @@ fn prerequisite(
 ///
 /// Iterative (Kahn's algorithm, leaves first), so a config of 100,000
 /// chained features cannot overflow the validator's stack either.
-fn check_prerequisite_graph(features: &[Feature]) -> Result<(), ConfigError> {
+fn check_prerequisite_graph(features: &[Arc<Feature>]) -> Result<(), ConfigError> {
     let n = features.len();
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut pending: Vec<usize> = vec![0; n];
