@@ -138,14 +138,26 @@ impl Metrics {
         Exposures(out)
     }
 
-    /// Attaches this registry's counters to a snapshot about to go live.
-    pub(crate) fn attach(&self, snapshot: &mut Snapshot) {
-        if snapshot
-            .exposure
-            .as_ref()
-            .is_some_and(|e| Arc::ptr_eq(&e.registry, &self.registry))
-        {
+    /// Attaches this registry's counters to a snapshot about to go live in
+    /// place of `serving`.
+    pub(crate) fn attach(&self, snapshot: &mut Snapshot, serving: Option<&Snapshot>) {
+        let ours = |s: &Snapshot| {
+            s.exposure
+                .as_ref()
+                .filter(|e| Arc::ptr_eq(&e.registry, &self.registry))
+                .cloned()
+        };
+        if ours(snapshot).is_some() {
             return; // derived by a dial change from a snapshot already attached
+        }
+        // A reload that keeps every feature (by name and variants, in order)
+        // shares the serving snapshot's counters whole: each block is the
+        // one the lookup below would find, since there is one block per
+        // name and variant list.
+        if let Some(exposure) = serving.and_then(|s| ours(s).filter(|_| same_counters(s, snapshot)))
+        {
+            snapshot.exposure = Some(exposure);
+            return;
         }
         let mut blocks = self.registry.lock();
         let per_feature = snapshot
@@ -181,6 +193,20 @@ impl Metrics {
             blocks: per_feature,
         }));
     }
+}
+
+/// Whether the features of `a` and `b` count into the same blocks: the same
+/// names with the same variant names, in the same order.
+fn same_counters(a: &Snapshot, b: &Snapshot) -> bool {
+    a.features.len() == b.features.len()
+        && a.features().zip(b.features()).all(|(x, y)| {
+            x.name() == y.name()
+                && x.variants().len() == y.variants().len()
+                && x.variants()
+                    .iter()
+                    .zip(y.variants())
+                    .all(|(v, w)| v.name() == w.name())
+        })
 }
 
 impl Default for Metrics {

@@ -106,7 +106,7 @@ impl RolloutsBuilder {
     /// A handle serving `snapshot`.
     pub fn build(self, mut snapshot: Snapshot) -> Rollouts {
         if let Some(metrics) = &self.metrics {
-            metrics.attach(&mut snapshot);
+            metrics.attach(&mut snapshot, None);
         }
         Rollouts {
             serving: Arc::new(ArcSwap::from_pointee(snapshot)),
@@ -366,7 +366,7 @@ impl Rollouts {
             next = held;
         }
         if let Some(metrics) = &self.shared.metrics {
-            metrics.attach(&mut next);
+            metrics.attach(&mut next, Some(&current));
         }
         let next = Arc::new(next);
         let revision = next.revision().clone();

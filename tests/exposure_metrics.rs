@@ -162,6 +162,32 @@ fn a_variant_change_keeps_old_totals() {
 }
 
 #[test]
+fn reloads_that_reorder_add_or_drop_features_count_each_feature_in_its_own_totals() {
+    let metrics = Metrics::new();
+    let rollouts = handle(&metrics, config("r1", 100));
+    rollouts.is_enabled("checkout", "u1");
+    rollouts.is_enabled("killed", "u1");
+    // The same features, swapped: each keeps counting into its own totals.
+    let swapped = Config::new("r2")
+        .feature(FeatureConfig::new("killed").enabled(false))
+        .feature(config("r2", 100).features[0].clone());
+    rollouts.replace(Snapshot::try_from(swapped).expect("valid"));
+    rollouts.is_enabled("checkout", "u2");
+    // One more feature, then one fewer.
+    let grown = config("r3", 100).feature(FeatureConfig::new("new").percentage(100));
+    rollouts.replace(Snapshot::try_from(grown).expect("valid"));
+    rollouts.is_enabled("new", "u3");
+    rollouts.is_enabled("killed", "u3");
+    rollouts.replace(Snapshot::try_from(config("r4", 100)).expect("valid"));
+    rollouts.is_enabled("checkout", "u4");
+    let c = metrics.snapshot();
+    let counts = |f: &str| c.feature(f).map(|e| (e.on, e.off));
+    assert_eq!(counts("checkout"), Some((3, 0)));
+    assert_eq!(counts("killed"), Some((0, 2)));
+    assert_eq!(counts("new"), Some((1, 0)));
+}
+
+#[test]
 fn deltas_subtract_an_earlier_snapshot() {
     let metrics = Metrics::new();
     let rollouts = handle(&metrics, config("r1", 100));
