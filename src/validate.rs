@@ -48,6 +48,65 @@ impl Who<'_> {
     }
 }
 
+/// Where a field is inside its feature or segment (`rules[1].conditions[0]`),
+/// as a chain of borrowed parts: written out only for an error, so valid
+/// configs never format a path.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    parent: Option<&'a At<'a>>,
+    name: &'static str,
+    index: Option<usize>,
+}
+
+impl<'a> At<'a> {
+    const fn field(name: &'static str) -> At<'static> {
+        At {
+            parent: None,
+            name,
+            index: None,
+        }
+    }
+
+    const fn item(name: &'static str, index: usize) -> At<'static> {
+        At {
+            parent: None,
+            name,
+            index: Some(index),
+        }
+    }
+
+    /// The field `name` inside this one.
+    fn then(&'a self, name: &'static str) -> At<'a> {
+        At {
+            parent: Some(self),
+            name,
+            index: None,
+        }
+    }
+
+    /// Item `index` of the list `name` inside this one.
+    fn then_item(&'a self, name: &'static str, index: usize) -> At<'a> {
+        At {
+            parent: Some(self),
+            name,
+            index: Some(index),
+        }
+    }
+}
+
+impl core::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if let Some(parent) = self.parent {
+            write!(f, "{parent}.")?;
+        }
+        f.write_str(self.name)?;
+        match self.index {
+            Some(i) => write!(f, "[{i}]"),
+            None => Ok(()),
+        }
+    }
+}
+
 pub(crate) fn snapshot(config: &Config) -> Result<Snapshot, ConfigError> {
     let mut built = build(config, Problems::first()).map_err(|mut found| found.swap_remove(0))?;
     for (feature, raw) in built.features.iter_mut().zip(&config.features) {
@@ -137,7 +196,7 @@ fn build(config: &Config, mut problems: Problems) -> Result<Snapshot, Vec<Config
         }
         let mut conditions = Vec::with_capacity(raw.conditions.len());
         for (j, c) in raw.conditions.iter().enumerate() {
-            match condition(&owner, format!("conditions[{j}]"), c, None) {
+            match condition(&owner, At::item("conditions", j), c, None) {
                 Ok(c) => conditions.push(c),
                 Err(e) => problems.add(e)?,
             }
@@ -227,7 +286,7 @@ fn feature(
         });
     }
     let owner = Who::Feature(name);
-    let percentage = percentage(name, "percentage".into(), raw.percentage)?;
+    let percentage = percentage(name, At::field("percentage"), raw.percentage)?;
     let mut listed =
         HashMap::with_capacity_and_hasher(raw.allow.len() + raw.deny.len(), RandomState::default());
     add_units(name, "allow", &raw.allow, Listed::Allow, &mut listed)?;
@@ -326,7 +385,11 @@ fn ramp(feature: &str, base: Percentage, raw: &RampConfig) -> Result<Ramp, Confi
                 .checked_add(hold)
                 .ok_or_else(|| invalid(at.clone(), "begins too far in the future".into()))?;
         }
-        let p = percentage(feature, format!("{at}.percentage"), step.percentage)?;
+        let p = percentage(
+            feature,
+            At::item("ramp.steps", i).then("percentage"),
+            step.percentage,
+        )?;
         if p < previous {
             return Err(invalid(
                 format!("{at}.percentage"),
@@ -375,9 +438,10 @@ fn guard(feature: &str, raw: &GuardConfig) -> Result<GuardPolicy, ConfigError> {
     Ok(GuardPolicy::new(increase / 100.0, raw.min_samples, latency))
 }
 
-fn percentage(feature: &str, field: String, value: f64) -> Result<Percentage, ConfigError> {
+fn percentage(feature: &str, at: At<'_>, value: f64) -> Result<Percentage, ConfigError> {
     Percentage::from_percent_f64(value).ok_or_else(|| {
         let feature = feature.to_owned();
+        let field = at.to_string();
         if (0.0..=100.0).contains(&value) {
             ConfigError::PercentageTooFine {
                 feature,
@@ -446,7 +510,7 @@ fn variants(feature: &str, raw: &FeatureConfig) -> Result<Box<[Variant]>, Config
                 variant: v.name.clone(),
             });
         }
-        let weight = percentage(feature, format!("variants[{i}].weight"), v.weight)?;
+        let weight = percentage(feature, At::item("variants", i).then("weight"), v.weight)?;
         // u64: even millions of variants cannot overflow it, so a sum past
         // 100% is always seen as one.
         end += u64::from(weight.as_basis_points());
@@ -476,11 +540,11 @@ fn rule(
     segments: &Names,
     variants: &[Variant],
 ) -> Result<Rule, ConfigError> {
-    let at = format!("rules[{i}]");
+    let at = At::item("rules", i);
     if raw.name.as_deref() == Some("") {
         return Err(ConfigError::EmptyField {
             owner: owner.owned(),
-            field: format!("{at}.name"),
+            field: at.then("name").to_string(),
         });
     }
     let actions = usize::from(raw.serve.is_some())
@@ -489,7 +553,7 @@ fn rule(
     if actions != 1 {
         return Err(ConfigError::Malformed {
             owner: owner.owned(),
-            field: at,
+            field: at.to_string(),
             problem: format!(
                 "needs exactly one of `serve`, `variant` or `percentage`, has {actions}"
             ),
@@ -502,19 +566,19 @@ fn rule(
             None => {
                 return Err(ConfigError::UnknownVariant {
                     feature: feature.to_owned(),
-                    field: format!("{at}.variant"),
+                    field: at.then("variant").to_string(),
                     variant: name.clone(),
                 });
             }
         },
-        (_, _, Some(p)) => Action::Percentage(percentage(feature, format!("{at}.percentage"), p)?),
+        (_, _, Some(p)) => Action::Percentage(percentage(feature, at.then("percentage"), p)?),
         (None, None, None) => unreachable!("exactly one action was checked above"),
     };
     let conditions: Box<[Condition]> = raw
         .conditions
         .iter()
         .enumerate()
-        .map(|(j, c)| condition(owner, format!("{at}.conditions[{j}]"), c, Some(segments)))
+        .map(|(j, c)| condition(owner, at.then_item("conditions", j), c, Some(segments)))
         .collect::<Result<_, _>>()?;
     let segment = conditions.iter().find_map(|c| match c {
         Condition::Segment {
@@ -535,13 +599,13 @@ fn rule(
 /// condition may not refer to another segment.
 fn condition(
     owner: &Who<'_>,
-    at: String,
+    at: At<'_>,
     raw: &ConditionConfig,
     segments: Option<&Names>,
 ) -> Result<Condition, ConfigError> {
     let malformed = |problem: &str| ConfigError::Malformed {
         owner: owner.owned(),
-        field: at.clone(),
+        field: at.to_string(),
         problem: problem.to_owned(),
     };
     match (&raw.attribute, &raw.segment) {
@@ -564,7 +628,7 @@ fn condition(
                 }),
                 None => Err(ConfigError::UnknownSegment {
                     owner: owner.owned(),
-                    field: format!("{at}.segment"),
+                    field: at.then("segment").to_string(),
                     segment: segment.clone(),
                 }),
             }
@@ -573,7 +637,7 @@ fn condition(
             if attribute.is_empty() {
                 return Err(ConfigError::EmptyField {
                     owner: owner.owned(),
-                    field: format!("{at}.attribute"),
+                    field: at.then("attribute").to_string(),
                 });
             }
             let op = raw.op.ok_or_else(|| malformed("`op` is missing"))?;
@@ -586,7 +650,7 @@ fn condition(
                     raw.values.len()
                 )));
             }
-            let test = test(owner, &at, op, &raw.values, raw.case_insensitive)?;
+            let test = test(owner, at, op, &raw.values, raw.case_insensitive)?;
             Ok(Condition::Attribute {
                 name: attribute.as_str().into(),
                 test,
@@ -598,14 +662,14 @@ fn condition(
 
 fn test(
     owner: &Who<'_>,
-    at: &str,
+    at: At<'_>,
     op: Operator,
     values: &[Literal],
     fold_case: bool,
 ) -> Result<Test, ConfigError> {
     let wrong = |i: usize, expected: &'static str| ConfigError::OperatorType {
         owner: owner.owned(),
-        field: format!("{at}.values[{i}]"),
+        field: at.then_item("values", i).to_string(),
         op,
         expected,
         value: values[i].clone(),
@@ -638,7 +702,7 @@ fn test(
                 Literal::String(s) => {
                     OwnedVersion::parse(s).ok_or_else(|| ConfigError::InvalidVersion {
                         owner: owner.owned(),
-                        field: format!("{at}.values[{i}]"),
+                        field: at.then_item("values", i).to_string(),
                         value: s.clone(),
                     })
                 }
@@ -658,7 +722,7 @@ fn test(
     if fold_case && !is_text {
         return Err(ConfigError::Malformed {
             owner: owner.owned(),
-            field: at.to_owned(),
+            field: at.to_string(),
             problem: format!(
                 "`case_insensitive` does not apply to operator `{}`",
                 op.as_str()
