@@ -371,7 +371,11 @@ impl Rollouts {
         let next = Arc::new(next);
         let revision = next.revision().clone();
         self.serving.store(next);
-        history.push(current);
+        let evicted = history.push(current);
+        // Freeing a large snapshot takes milliseconds: not under the lock
+        // the next dial change waits for.
+        drop(history);
+        drop(evicted);
         Ok(revision)
     }
 
@@ -583,14 +587,20 @@ impl History {
         held
     }
 
-    fn push(&mut self, snapshot: Arc<Snapshot>) {
+    /// Keeps `snapshot` for rollback; gives back the one that no longer
+    /// fits, for the caller to drop once it has released the writer lock.
+    #[must_use]
+    fn push(&mut self, snapshot: Arc<Snapshot>) -> Option<Arc<Snapshot>> {
         if self.limit == 0 {
-            return;
+            return Some(snapshot);
         }
-        if self.previous.len() == self.limit {
-            self.previous.pop_front();
-        }
+        let evicted = if self.previous.len() == self.limit {
+            self.previous.pop_front()
+        } else {
+            None
+        };
         self.previous.push_back(snapshot);
+        evicted
     }
 }
 

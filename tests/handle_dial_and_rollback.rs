@@ -197,6 +197,22 @@ fn history_is_bounded() {
 }
 
 #[test]
+fn snapshots_past_the_history_are_freed() {
+    let rollouts = Rollouts::with_history(Snapshot::empty(), 2);
+    let first = std::sync::Arc::downgrade(&rollouts.snapshot());
+    rollouts.replace(Snapshot::empty()); // first: kept
+    rollouts.replace(Snapshot::empty()); // first: still kept
+    assert!(first.upgrade().is_some());
+    rollouts.replace(Snapshot::empty()); // first: evicted
+    assert!(first.upgrade().is_none());
+
+    let none = Rollouts::with_history(Snapshot::empty(), 0);
+    let displaced = std::sync::Arc::downgrade(&none.snapshot());
+    none.replace(Snapshot::empty());
+    assert!(displaced.upgrade().is_none());
+}
+
+#[test]
 fn a_guard_keeps_serving_its_snapshot_across_a_swap() {
     let rollouts = rollouts_at(100);
     let guard = rollouts.load();
