@@ -69,7 +69,7 @@ struct Registry {
     observer: Option<Arc<dyn Observer>>,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Blocks {
     /// Every block ever made, in creation order, so totals survive a
     /// feature's variants changing (its old block keeps its counts).
@@ -108,12 +108,14 @@ impl Metrics {
     }
 
     /// The same registry, also passing every recorded decision to
-    /// `observer`. Set it before handing the registry to a handle.
+    /// `observer`. Set it before handing the registry to a handle: a handle
+    /// already built keeps recording without the observer. The counts so
+    /// far are shared, not moved, so both registries go on reporting them.
     #[must_use]
     pub fn with_observer(self, observer: Arc<dyn Observer>) -> Self {
         let registry = Registry {
             stripes: self.registry.stripes,
-            blocks: Mutex::new(std::mem::take(&mut *self.registry.lock())),
+            blocks: Mutex::new(self.registry.lock().clone()),
             observer: Some(observer),
         };
         Metrics {
@@ -141,22 +143,22 @@ impl Metrics {
     /// Attaches this registry's counters to a snapshot about to go live in
     /// place of `serving`.
     pub(crate) fn attach(&self, snapshot: &mut Snapshot, serving: Option<&Snapshot>) {
-        let ours = |s: &Snapshot| {
+        fn ours<'s>(s: &'s Snapshot, registry: &Arc<Registry>) -> Option<&'s Arc<Exposure>> {
             s.exposure
                 .as_ref()
-                .filter(|e| Arc::ptr_eq(&e.registry, &self.registry))
-                .cloned()
-        };
-        if ours(snapshot).is_some() {
+                .filter(|e| Arc::ptr_eq(&e.registry, registry))
+        }
+        if ours(snapshot, &self.registry).is_some() {
             return; // derived by a dial change from a snapshot already attached
         }
         // A reload that keeps every feature (by name and variants, in order)
         // shares the serving snapshot's counters whole: each block is the
         // one the lookup below would find, since there is one block per
         // name and variant list.
-        if let Some(exposure) = serving.and_then(|s| ours(s).filter(|_| same_counters(s, snapshot)))
+        if let Some(exposure) =
+            serving.and_then(|s| ours(s, &self.registry).filter(|_| same_counters(s, snapshot)))
         {
-            snapshot.exposure = Some(exposure);
+            snapshot.exposure = Some(Arc::clone(exposure));
             return;
         }
         let mut blocks = self.registry.lock();

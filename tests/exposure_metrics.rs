@@ -243,6 +243,22 @@ fn an_observer_sees_every_recorded_decision() {
 }
 
 #[test]
+fn a_registry_given_an_observer_late_shares_its_counts_and_keeps_counting() {
+    let metrics = Metrics::new();
+    let rollouts = handle(&metrics, config("r1", 100));
+    rollouts.is_enabled("checkout", "u1");
+    let observed = metrics.clone().with_observer(Arc::new(Sink::default()));
+    // The handle keeps its registry; a reload with the same features goes
+    // on counting into the same totals, and the copy sees them too.
+    rollouts.replace(Snapshot::try_from(config("r2", 100)).expect("valid"));
+    rollouts.is_enabled("checkout", "u2");
+    for m in [&metrics, &observed] {
+        let c = m.snapshot();
+        assert_eq!(c.feature("checkout").map(|e| e.on), Some(2));
+    }
+}
+
+#[test]
 fn recording_can_be_switched_off() {
     let rollouts = Rollouts::builder()
         .no_metrics()
