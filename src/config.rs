@@ -667,6 +667,24 @@ impl<'de> Deserialize<'de> for Literal {
             fn visit_string<E>(self, s: String) -> Result<Literal, E> {
                 Ok(Literal::String(s))
             }
+
+            // Formats that carry text as bytes (MessagePack, CBOR).
+            fn visit_bytes<E: serde::de::Error>(self, b: &[u8]) -> Result<Literal, E> {
+                match core::str::from_utf8(b) {
+                    Ok(s) => Ok(Literal::String(s.to_owned())),
+                    Err(_) => Err(E::invalid_value(serde::de::Unexpected::Bytes(b), &self)),
+                }
+            }
+
+            fn visit_byte_buf<E: serde::de::Error>(self, b: Vec<u8>) -> Result<Literal, E> {
+                match String::from_utf8(b) {
+                    Ok(s) => Ok(Literal::String(s)),
+                    Err(e) => Err(E::invalid_value(
+                        serde::de::Unexpected::Bytes(e.as_bytes()),
+                        &self,
+                    )),
+                }
+            }
         }
 
         deserializer.deserialize_any(LiteralVisitor)

@@ -179,6 +179,13 @@ fn condition_values_are_bare_json_strings_numbers_or_bools() {
             "{bad}: {err}"
         );
     }
+    // Formats that carry text as bytes give strings too; bytes that are
+    // not UTF-8 are refused.
+    use serde::Deserialize;
+    use serde::de::value::{BytesDeserializer, Error};
+    let from_bytes = |b: &[u8]| Literal::deserialize(BytesDeserializer::<Error>::new(b));
+    assert_eq!(from_bytes(b"NL"), Ok(Literal::String("NL".into())));
+    assert!(from_bytes(b"\xff").is_err());
     // And they serialize back to the same bare values.
     let back = serde_json::to_string(&condition.values).expect("serializes");
     assert_eq!(back, r#"["NL",3.0,-2.0,2.5,true,false,""]"#);
