@@ -242,12 +242,9 @@ fn build(config: &Config, mut problems: Problems) -> Result<Snapshot, Vec<Config
             .map(|(i, p)| prerequisite(raw, i, p, &index, &features))
             .collect::<Result<Box<[_]>, _>>();
         match resolved {
-            Ok(resolved) => {
-                // Unshared: built above and not handed out yet.
-                if let Some(feature) = Arc::get_mut(&mut features[position]) {
-                    feature.prerequisites = resolved;
-                }
-            }
+            // Unshared (built above, not handed out yet), so this never
+            // clones.
+            Ok(resolved) => Arc::make_mut(&mut features[position]).prerequisites = resolved,
             Err(e) => problems.add(e)?,
         }
     }
@@ -339,31 +336,31 @@ fn feature(
 }
 
 fn ramp(feature: &str, base: Percentage, raw: &RampConfig) -> Result<Ramp, ConfigError> {
-    let invalid = |field: String, problem: String| ConfigError::Malformed {
+    let invalid = |field: At<'_>, problem: String| ConfigError::Malformed {
         owner: Owner::Feature(feature.to_owned()),
-        field,
+        field: field.to_string(),
         problem,
     };
-    let time = |field: String, text: &str| {
+    let time = |field: At<'_>, text: &str| {
         humantime::parse_rfc3339_weak(text)
             .map_err(|e| invalid(field, format!("{text:?} is not an RFC 3339 time ({e})")))
     };
     if raw.steps.is_empty() {
         return Err(invalid(
-            "ramp.steps".into(),
+            At::field("ramp.steps"),
             "a ramp needs at least one step".into(),
         ));
     }
-    let mut begins = time("ramp.start".into(), &raw.start)?;
+    let mut begins = time(At::field("ramp.start"), &raw.start)?;
     let mut previous = base;
     let mut steps = Vec::with_capacity(raw.steps.len());
     for (i, step) in raw.steps.iter().enumerate() {
-        let at = format!("ramp.steps[{i}]");
+        let at = At::item("ramp.steps", i);
         if let Some(text) = &step.at {
-            let when = time(format!("{at}.at"), text)?;
+            let when = time(at.then("at"), text)?;
             if when < begins {
                 return Err(invalid(
-                    format!("{at}.at"),
+                    at.then("at"),
                     format!("{text} is before the step it follows"),
                 ));
             }
@@ -377,22 +374,18 @@ fn ramp(feature: &str, base: Percentage, raw: &RampConfig) -> Result<Ramp, Confi
             };
             let hold = humantime::parse_duration(hold).map_err(|e| {
                 invalid(
-                    format!("ramp.steps[{}].hold", i - 1),
+                    At::item("ramp.steps", i - 1).then("hold"),
                     format!("{hold:?} is not a duration ({e})"),
                 )
             })?;
             begins = begins
                 .checked_add(hold)
-                .ok_or_else(|| invalid(at.clone(), "begins too far in the future".into()))?;
+                .ok_or_else(|| invalid(at, "begins too far in the future".into()))?;
         }
-        let p = percentage(
-            feature,
-            At::item("ramp.steps", i).then("percentage"),
-            step.percentage,
-        )?;
+        let p = percentage(feature, at.then("percentage"), step.percentage)?;
         if p < previous {
             return Err(invalid(
-                format!("{at}.percentage"),
+                at.then("percentage"),
                 format!("{p} is below the {previous} before it: a ramp never decreases"),
             ));
         }
