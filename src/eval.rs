@@ -24,29 +24,6 @@ pub(crate) fn evaluate<'s>(
     }
 }
 
-/// The decision of a `plain` feature (see its flag on `Feature`) from the
-/// unit's digest: what [`evaluate_feature`] does for it, without the steps
-/// that cannot apply. Batches reach it too, through `evaluate_feature`'s
-/// `digest` argument.
-#[inline]
-fn plain_rollout<'s>(feature: &'s Feature, digest: &[u8; 16]) -> Decision<'s> {
-    if !feature.enabled {
-        return Decision::off(Reason::Killed, None);
-    }
-    match feature.percentage {
-        Percentage::ZERO => Decision::off(Reason::OutOfRollout, None),
-        Percentage::FULL => Decision::on(Reason::InRollout, None, None),
-        p => {
-            let bucket = bucket_of_digest(digest);
-            if bucket.is_within(p) {
-                Decision::on(Reason::InRollout, None, Some(bucket))
-            } else {
-                Decision::off(Reason::OutOfRollout, Some(bucket))
-            }
-        }
-    }
-}
-
 /// Whether evaluating `feature` for a unit will very likely hash its key
 /// (so hashing it ahead, in a batch, is not wasted).
 pub(crate) fn wants_digest(feature: &Feature) -> bool {
@@ -82,14 +59,21 @@ fn evaluate_feature<'s>(
         return Decision::off(Reason::Killed, None);
     }
     if feature.plain {
-        // Steps 3 to 6 cannot apply: straight to the percentage.
+        // Steps 3 to 6 cannot apply: straight to the percentage. (Batches
+        // come here too, with the digest hashed ahead.)
         return match feature.percentage {
             Percentage::ZERO => Decision::off(Reason::OutOfRollout, None),
             Percentage::FULL => Decision::on(Reason::InRollout, None, None),
-            _ => plain_rollout(
-                feature,
-                &digest.unwrap_or_else(|| feature.key.digest(context.unit().as_bytes())),
-            ),
+            p => {
+                let digest =
+                    digest.unwrap_or_else(|| feature.key.digest(context.unit().as_bytes()));
+                let bucket = bucket_of_digest(&digest);
+                if bucket.is_within(p) {
+                    Decision::on(Reason::InRollout, None, Some(bucket))
+                } else {
+                    Decision::off(Reason::OutOfRollout, Some(bucket))
+                }
+            }
         };
     }
     // 3. Prerequisites (depth bounded by validation).
