@@ -138,7 +138,7 @@ impl<S: Source, C: Clock> Reloader<S, C> {
         let outcome = match self.source.fetch(&serving) {
             Err(e) => Err(ReloadError::Source(e)),
             Ok(Fetch::Unchanged) => Ok(Reload::Unchanged),
-            Ok(Fetch::Config(config)) => match Snapshot::try_from(&config) {
+            Ok(Fetch::Config(config)) => match Snapshot::try_from(config) {
                 Err(e) => Err(ReloadError::Invalid(e)),
                 Ok(next) => {
                     let mut report = None;

@@ -106,7 +106,7 @@ impl TestData {
         }
         state.version += 1;
         let config = state.config();
-        match Snapshot::try_from(&config) {
+        match Snapshot::try_from(config) {
             Ok(snapshot) => {
                 state.rollouts.replace(snapshot);
             }
