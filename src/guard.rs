@@ -282,11 +282,15 @@ pub enum Verdict {
 pub struct Guard<C = SystemClock> {
     rollouts: Rollouts,
     clock: C,
-    /// Outcome counters of each guarded feature, read lock-free by `record`.
-    outcomes: ArcSwap<HashMap<Box<str>, Arc<Striped>>>,
+    /// Outcome counters of each guarded feature, read lock-free by `record`
+    /// (hashed with foldhash, like the snapshot's index: it is looked up
+    /// on every request).
+    outcomes: ArcSwap<Outcomes>,
     /// Writer-side judging state, per feature.
     state: Mutex<HashMap<String, Judging>>,
 }
+
+type Outcomes = HashMap<Box<str>, Arc<Striped>, foldhash::fast::RandomState>;
 
 #[derive(Debug, Default)]
 struct Judging {
@@ -469,10 +473,8 @@ impl<C: Clock> Guard<C> {
         if !missing {
             return;
         }
-        let stripes = std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .min(8);
-        let mut next: HashMap<Box<str>, Arc<Striped>> = (**current).clone();
+        let stripes = crate::striped::default_stripes();
+        let mut next: Outcomes = (**current).clone();
         for f in snapshot.features().filter(|f| f.guard().is_some()) {
             next.entry(f.name().into())
                 .or_insert_with(|| Arc::new(Striped::new(2 * COUNTERS_PER_COHORT, stripes)));
