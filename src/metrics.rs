@@ -90,8 +90,7 @@ impl Metrics {
     /// A registry with as many stripes as the machine has hardware threads
     /// (at most 8).
     pub fn new() -> Self {
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        Self::with_stripes(cores.min(8))
+        Self::with_stripes(crate::striped::default_stripes())
     }
 
     /// A registry with `stripes` stripes (at least 1, rounded up to a power
@@ -155,9 +154,14 @@ impl Metrics {
         // shares the serving snapshot's counters whole: each block is the
         // one the lookup below would find, since there is one block per
         // name and variant list.
-        if let Some(exposure) =
-            serving.and_then(|s| ours(s, &self.registry).filter(|_| same_counters(s, snapshot)))
-        {
+        let same = |e: &&Arc<Exposure>| {
+            e.blocks.len() == snapshot.features.len()
+                && e.blocks
+                    .iter()
+                    .zip(snapshot.features())
+                    .all(|(b, f)| b.counts(f))
+        };
+        if let Some(exposure) = serving.and_then(|s| ours(s, &self.registry).filter(same)) {
             snapshot.exposure = Some(Arc::clone(exposure));
             return;
         }
@@ -165,22 +169,14 @@ impl Metrics {
         let per_feature = snapshot
             .features()
             .map(|f| {
-                let same =
-                    |b: &&Arc<CounterBlock>| b.has_variants(f.variants().iter().map(|v| v.name()));
                 if let Some(block) = blocks
                     .by_name
                     .get(f.name())
-                    .and_then(|v| v.iter().find(same))
+                    .and_then(|v| v.iter().find(|b| b.counts(f)))
                 {
                     return Arc::clone(block);
                 }
-                let variants: Box<[Box<str>]> =
-                    f.variants().iter().map(|v| Box::from(v.name())).collect();
-                let block = Arc::new(CounterBlock::new(
-                    f.name(),
-                    &variants,
-                    self.registry.stripes,
-                ));
+                let block = Arc::new(CounterBlock::new(f, self.registry.stripes));
                 blocks.all.push(Arc::clone(&block));
                 blocks
                     .by_name
@@ -195,20 +191,6 @@ impl Metrics {
             blocks: per_feature,
         }));
     }
-}
-
-/// Whether the features of `a` and `b` count into the same blocks: the same
-/// names with the same variant names, in the same order.
-fn same_counters(a: &Snapshot, b: &Snapshot) -> bool {
-    a.features.len() == b.features.len()
-        && a.features().zip(b.features()).all(|(x, y)| {
-            x.name() == y.name()
-                && x.variants().len() == y.variants().len()
-                && x.variants()
-                    .iter()
-                    .zip(y.variants())
-                    .all(|(v, w)| v.name() == w.name())
-        })
 }
 
 impl Default for Metrics {
@@ -366,17 +348,24 @@ impl Exposures {
 
 /// The counter slot of each reason kind an evaluation of a known feature
 /// can end with, and whether it is on. The order is the slot order.
-pub(crate) const SLOTS: [(bool, &str); 9] = [
-    (true, "allowed"),
-    (true, "rule"),
-    (true, "in_rollout"),
-    (false, "killed"),
-    (false, "prerequisite_failed"),
-    (false, "denied"),
-    (false, "rule"),
-    (false, "missing_bucket_by"),
-    (false, "out_of_rollout"),
-];
+pub(crate) const SLOTS: [(bool, &str); 9] = {
+    const RULE: Reason<'static> = Reason::Rule {
+        index: 0,
+        name: None,
+        segment: None,
+    };
+    [
+        (true, Reason::Allowed.as_str()),
+        (true, RULE.as_str()),
+        (true, Reason::InRollout.as_str()),
+        (false, Reason::Killed.as_str()),
+        (false, Reason::PrerequisiteFailed { feature: "" }.as_str()),
+        (false, Reason::Denied.as_str()),
+        (false, RULE.as_str()),
+        (false, Reason::MissingBucketBy { attribute: "" }.as_str()),
+        (false, Reason::OutOfRollout.as_str()),
+    ]
+};
 
 #[inline]
 pub(crate) fn slot(decision: &Decision<'_>) -> Option<usize> {

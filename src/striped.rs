@@ -21,6 +21,13 @@ pub(crate) struct Striped {
     lines: Box<[Line]>,
 }
 
+/// The default stripe count: one per hardware thread, at most 8.
+pub(crate) fn default_stripes() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(8)
+}
+
 static NEXT_STRIPE: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {

@@ -1,8 +1,8 @@
 //! One feature's exposure counters: reason slots, then one per variant.
 
 use super::{FeatureExposure, SLOTS, slot};
-use crate::Decision;
 use crate::striped::Striped;
+use crate::{Decision, Feature};
 
 pub(super) struct CounterBlock {
     feature: Box<str>,
@@ -11,11 +11,14 @@ pub(super) struct CounterBlock {
 }
 
 impl CounterBlock {
-    pub(super) fn new(feature: &str, variants: &[Box<str>], stripes: usize) -> Self {
+    /// The counters of `feature` as it is now: its name and variants.
+    pub(super) fn new(feature: &Feature, stripes: usize) -> Self {
+        let variants: Box<[Box<str>]> =
+            feature.variants().iter().map(|v| v.name().into()).collect();
         CounterBlock {
-            feature: feature.into(),
-            variants: variants.into(),
+            feature: feature.name().into(),
             counts: Striped::new(SLOTS.len() + variants.len(), stripes),
+            variants,
         }
     }
 
@@ -23,9 +26,13 @@ impl CounterBlock {
         &self.feature
     }
 
-    /// Whether this block counts exactly these variants, in this order.
-    pub(super) fn has_variants<'a>(&self, mut names: impl Iterator<Item = &'a str>) -> bool {
-        self.variants.iter().all(|v| names.next() == Some(&**v)) && names.next().is_none()
+    /// Whether this block counts `feature`: the same name, and exactly its
+    /// variants, in order.
+    pub(super) fn counts(&self, feature: &Feature) -> bool {
+        let mut names = feature.variants().iter().map(|v| v.name());
+        *self.feature == *feature.name()
+            && self.variants.iter().all(|v| names.next() == Some(&**v))
+            && names.next().is_none()
     }
 
     #[inline]
