@@ -223,14 +223,15 @@ impl Equality {
 
 impl TextOp {
     fn test(self, haystack: &str, needle: &str, fold_case: bool) -> bool {
+        if !fold_case {
+            return match self {
+                TextOp::StartsWith => haystack.starts_with(needle),
+                TextOp::EndsWith => haystack.ends_with(needle),
+                TextOp::Contains => haystack.contains(needle),
+            };
+        }
         let (h, n) = (haystack.as_bytes(), needle.as_bytes());
-        let same = |a: &[u8]| {
-            if fold_case {
-                a.eq_ignore_ascii_case(n)
-            } else {
-                a == n
-            }
-        };
+        let same = |a: &[u8]| a.eq_ignore_ascii_case(n);
         match self {
             TextOp::StartsWith => h.get(..n.len()).is_some_and(same),
             TextOp::EndsWith => h
