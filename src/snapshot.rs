@@ -300,7 +300,7 @@ impl Snapshot {
     #[inline]
     pub fn evaluate_with(&self, feature: &str, context: &Context<'_>) -> Decision<'_> {
         match self.index.get(feature) {
-            Some(&i) => self.evaluate_at(i, context, None),
+            Some(&i) => self.evaluate_at(i, context),
             None => Decision::off(Reason::UnknownFeature, None),
         }
     }
@@ -381,13 +381,8 @@ impl Snapshot {
 
     /// Evaluates the feature at `position`, recording the exposure.
     #[inline]
-    fn evaluate_at(
-        &self,
-        position: usize,
-        context: &Context<'_>,
-        digest: Option<[u8; 16]>,
-    ) -> Decision<'_> {
-        let decision = crate::eval::evaluate(self, position, context, digest);
+    fn evaluate_at(&self, position: usize, context: &Context<'_>) -> Decision<'_> {
+        let decision = crate::eval::evaluate(self, position, context, None);
         self.record(position, context, &decision);
         decision
     }
