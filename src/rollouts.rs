@@ -510,14 +510,7 @@ impl Rollouts {
             .previous
             .pop_back()
             .ok_or(RollbackError::NoHistory)?;
-        // Restored exactly, except that halted features stay held.
-        let previous = match history.enforce_halts(&previous) {
-            Some(held) => Arc::new(held),
-            None => previous,
-        };
-        let revision = previous.revision().clone();
-        self.serving.store(previous);
-        Ok(revision)
+        Ok(self.restore(history, previous, VecDeque::new()))
     }
 
     /// Serves the newest kept snapshot whose revision displays as
@@ -532,18 +525,29 @@ impl Rollouts {
             .ok_or_else(|| RollbackError::NotInHistory {
                 revision: revision.to_owned(),
             })?;
-        history.previous.truncate(found + 1);
-        let target = history
-            .previous
-            .pop_back()
-            .ok_or(RollbackError::NoHistory)?;
+        let mut forgotten = history.previous.split_off(found);
+        let target = forgotten.pop_front().ok_or(RollbackError::NoHistory)?;
+        Ok(self.restore(history, target, forgotten))
+    }
+
+    /// Serves `target`, restored exactly except that halted features stay
+    /// held. The snapshot it displaces and the `forgotten` ones are freed
+    /// after the writer lock is released, as `write` does.
+    fn restore(
+        &self,
+        history: std::sync::MutexGuard<'_, History>,
+        target: Arc<Snapshot>,
+        forgotten: VecDeque<Arc<Snapshot>>,
+    ) -> Revision {
         let target = match history.enforce_halts(&target) {
             Some(held) => Arc::new(held),
             None => target,
         };
-        let serving = target.revision().clone();
-        self.serving.store(target);
-        Ok(serving)
+        let revision = target.revision().clone();
+        let displaced = self.serving.swap(target);
+        drop(history);
+        drop((displaced, forgotten));
+        revision
     }
 
     /// The revisions kept for rollback, newest first (the one

@@ -213,6 +213,21 @@ fn snapshots_past_the_history_are_freed() {
 }
 
 #[test]
+fn snapshots_a_rollback_forgets_are_freed() {
+    let at = |r: &str| Snapshot::try_from(Config::new(r)).expect("valid");
+    let rollouts = Rollouts::with_history(at("r1"), 5);
+    rollouts.replace(at("r2"));
+    let r2 = std::sync::Arc::downgrade(&rollouts.snapshot());
+    rollouts.replace(at("r3"));
+    let r3 = std::sync::Arc::downgrade(&rollouts.snapshot());
+    rollouts.rollback_to("r1").expect("kept");
+    assert_eq!(rollouts.revision().to_string(), "r1");
+    assert!(r2.upgrade().is_none(), "forgotten");
+    assert!(r3.upgrade().is_none(), "displaced");
+    assert!(rollouts.history().is_empty());
+}
+
+#[test]
 fn a_guard_keeps_serving_its_snapshot_across_a_swap() {
     let rollouts = rollouts_at(100);
     let guard = rollouts.load();
