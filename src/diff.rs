@@ -26,7 +26,9 @@
 
 use core::fmt;
 
-use crate::{FeatureConfig, Revision, Snapshot};
+use std::sync::Arc;
+
+use crate::{Feature, Revision, Snapshot};
 
 /// What a new snapshot changes relative to an old one.
 ///
@@ -147,13 +149,12 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> ChangeReport {
         match old.feature(f.name()) {
             None => added.push(f.name().to_owned()),
             Some(before) => {
-                let (a, b) = (before.config(), f.config());
-                let fields = changed_fields(&a, &b);
+                let fields = changed_fields(before, f);
                 if !fields.is_empty() {
                     changed.push(FeatureChange {
                         feature: f.name().to_owned(),
                         fields,
-                        blast: blast(&a, &b),
+                        blast: blast(before, f),
                     });
                 }
             }
@@ -168,7 +169,10 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> ChangeReport {
     }
 }
 
-fn changed_fields(a: &FeatureConfig, b: &FeatureConfig) -> Vec<&'static str> {
+/// The fields that differ: the dial's two from the features, the rest from
+/// the configs they were validated from (compared only when the features
+/// do not share one, as dial changes do).
+fn changed_fields(a: &Feature, b: &Feature) -> Vec<&'static str> {
     let mut fields = Vec::new();
     let mut check = |name, differs: bool| {
         if differs {
@@ -177,28 +181,31 @@ fn changed_fields(a: &FeatureConfig, b: &FeatureConfig) -> Vec<&'static str> {
     };
     check("enabled", a.enabled != b.enabled);
     check("percentage", a.percentage != b.percentage);
-    check("variants", a.variants != b.variants);
-    check("rules", a.rules != b.rules);
-    check("allow", a.allow != b.allow);
-    check("deny", a.deny != b.deny);
-    check("prerequisites", a.prerequisites != b.prerequisites);
-    check(
-        "salt",
-        a.salt.as_deref().unwrap_or(&a.name) != b.salt.as_deref().unwrap_or(&b.name),
-    );
-    check("bucket_by", a.bucket_by != b.bucket_by);
+    if !Arc::ptr_eq(&a.source, &b.source) {
+        let (ra, rb) = (&*a.source, &*b.source);
+        check("variants", ra.variants != rb.variants);
+        check("rules", ra.rules != rb.rules);
+        check("allow", ra.allow != rb.allow);
+        check("deny", ra.deny != rb.deny);
+        check("prerequisites", ra.prerequisites != rb.prerequisites);
+        check("salt", a.salt() != b.salt());
+        check("bucket_by", a.bucket_by != b.bucket_by);
+    }
     fields
 }
 
 /// The share of units on by default (0.0 to 1.0).
-fn on_share(f: &FeatureConfig) -> f64 {
-    if f.enabled { f.percentage / 100.0 } else { 0.0 }
+fn on_share(f: &Feature) -> f64 {
+    if f.enabled {
+        f.percentage.as_percent_f64() / 100.0
+    } else {
+        0.0
+    }
 }
 
-fn blast(a: &FeatureConfig, b: &FeatureConfig) -> BlastRadius {
+fn blast(a: &Feature, b: &Feature) -> BlastRadius {
     let (pa, pb) = (on_share(a), on_share(b));
-    let same_hash = a.salt.as_deref().unwrap_or(&a.name) == b.salt.as_deref().unwrap_or(&b.name)
-        && a.bucket_by == b.bucket_by;
+    let same_hash = a.salt() == b.salt() && a.bucket_by == b.bucket_by;
     if !same_hash {
         return BlastRadius {
             turned_on: round(pb * (1.0 - pa)),
@@ -224,7 +231,7 @@ fn round(x: f64) -> f64 {
 /// The chance (0.0 to 1.0) that a unit on before and after gets another
 /// variant when its variant bucket is drawn afresh (a new salt or
 /// bucket-by): one minus the chance of drawing the same name twice.
-fn rehashed_variant_change(a: &FeatureConfig, b: &FeatureConfig) -> f64 {
+fn rehashed_variant_change(a: &Feature, b: &Feature) -> f64 {
     if a.variants.is_empty() && b.variants.is_empty() {
         return 0.0;
     }
@@ -235,7 +242,7 @@ fn rehashed_variant_change(a: &FeatureConfig, b: &FeatureConfig) -> f64 {
             b.variants
                 .iter()
                 .find(|vb| vb.name == va.name)
-                .map(|vb| va.weight * vb.weight / 1e4)
+                .map(|vb| va.weight.as_percent_f64() * vb.weight.as_percent_f64() / 1e4)
         })
         .sum();
     1.0 - same
@@ -244,32 +251,25 @@ fn rehashed_variant_change(a: &FeatureConfig, b: &FeatureConfig) -> f64 {
 /// The share (0.0 to 1.0) of the variant-bucket space whose variant
 /// changes between `a` and `b`; a feature without variants owns all of it
 /// with "no variant".
-fn moved_variant_width(a: &FeatureConfig, b: &FeatureConfig) -> f64 {
-    let ranges = |f: &FeatureConfig| -> Vec<(u32, Option<String>)> {
-        // (end in basis points, owner), ends ascending.
-        let mut end = 0u32;
-        let mut out = Vec::new();
-        for v in &f.variants {
-            end += (v.weight * 100.0).round() as u32;
-            out.push((end, Some(v.name.clone())));
-        }
-        if out.is_empty() {
-            out.push((10_000, None));
-        }
-        out
-    };
-    let (ra, rb) = (ranges(a), ranges(b));
-    let mut breaks: Vec<u32> = ra.iter().chain(&rb).map(|(e, _)| *e).collect();
+fn moved_variant_width(a: &Feature, b: &Feature) -> f64 {
+    // The variant owning variant bucket `x`: ends ascending, as validated.
+    fn owner(f: &Feature, x: u16) -> Option<&str> {
+        f.variants.iter().find(|v| x < v.end).map(|v| v.name())
+    }
+    let mut breaks: Vec<u16> = a
+        .variants
+        .iter()
+        .chain(b.variants.iter())
+        .map(|v| v.end)
+        .chain([10_000])
+        .collect();
     breaks.sort_unstable();
     breaks.dedup();
-    let owner = |r: &[(u32, Option<String>)], x: u32| {
-        r.iter().find(|(e, _)| x < *e).and_then(|(_, o)| o.clone())
-    };
-    let mut start = 0u32;
+    let mut start = 0u16;
     let mut moved = 0u32;
     for end in breaks {
-        if end > start && owner(&ra, start) != owner(&rb, start) {
-            moved += end - start;
+        if end > start && owner(a, start) != owner(b, start) {
+            moved += u32::from(end - start);
         }
         start = end;
     }
