@@ -104,7 +104,8 @@ impl FeatureChange {
         &self.feature
     }
     /// The config fields that differ (`enabled`, `percentage`, `variants`,
-    /// `rules`, `allow`, `deny`, `prerequisites`, `salt`, `bucket_by`).
+    /// `rules`, `allow`, `deny`, `prerequisites`, `salt`, `bucket_by`,
+    /// `ramp`, `guard`).
     pub fn fields(&self) -> &[&'static str] {
         &self.fields
     }
@@ -190,6 +191,8 @@ fn changed_fields(a: &Feature, b: &Feature) -> Vec<&'static str> {
         check("prerequisites", ra.prerequisites != rb.prerequisites);
         check("salt", a.salt() != b.salt());
         check("bucket_by", a.bucket_by != b.bucket_by);
+        check("ramp", ra.ramp != rb.ramp);
+        check("guard", ra.guard != rb.guard);
     }
     fields
 }

@@ -206,6 +206,19 @@ fn renaming_a_variant_moves_its_whole_range() {
 }
 
 #[test]
+fn a_ramp_or_guard_change_is_listed_but_moves_no_unit() {
+    use gradual::{GuardConfig, RampConfig, RampStep};
+    let base = || FeatureConfig::new("exp").percentage(10);
+    let ramp = RampConfig::starting("2026-11-24T10:00:00Z").step(RampStep::hold(50, "1h"));
+    let c = change(base(), base().ramp(ramp));
+    assert_eq!(c.fields(), ["ramp"]);
+    assert_eq!(shares(c.blast_radius()), (0.0, 0.0, 0.0, true));
+    let c = change(base(), base().guard(GuardConfig::new(0.01, 500)));
+    assert_eq!(c.fields(), ["guard"]);
+    assert_eq!(shares(c.blast_radius()), (0.0, 0.0, 0.0, true));
+}
+
+#[test]
 fn a_variant_value_change_is_listed_but_moves_no_unit() {
     // The same names and weights: every unit keeps its variant (and sees
     // the new value); the report lists the field with no share.
