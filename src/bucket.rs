@@ -276,10 +276,8 @@ pub(crate) struct KeyPrefix {
     template_q: [u64; 8],
     /// Prefix bytes in `template`, `0..64`.
     used: usize,
-    /// Round-1 steps `mid` has taken: the whole prefix words in
-    /// `template` (`used / 4`, at most 15) once [`KeyPrefix::new`] has
-    /// prepared it, 0 before.
-    words: usize,
+    /// The working variables after the round-1 steps that read only whole
+    /// prefix words of `template` ([`KeyPrefix::words`] of them).
     mid: [u32; 4],
     /// The prefix's length in bytes, `salt.len() + 1`.
     len: usize,
@@ -288,17 +286,6 @@ pub(crate) struct KeyPrefix {
 impl KeyPrefix {
     /// Prepared for many units: with the round-1 midstate.
     pub(crate) fn new(salt: &[u8]) -> Self {
-        let mut prefix = Self::one_off(salt);
-        prefix.words = prefix.used / 4;
-        prefix.mid =
-            crate::md5_block::midstate(prefix.state, &block_words(&prefix.template), prefix.words);
-        prefix
-    }
-
-    /// The prefix without its round-1 midstate (`words` 0): the first half
-    /// of [`KeyPrefix::new`]. Its digests take the staged path from step 0,
-    /// which the tests check against md-5 too.
-    fn one_off(salt: &[u8]) -> Self {
         let mut state = MD5_INIT;
         let mut template = [0u8; 64];
         let mut used = 0;
@@ -320,19 +307,23 @@ impl KeyPrefix {
                 u64::from_le_bytes(q)
             }),
             used,
-            words: 0,
-            mid: state,
+            mid: crate::md5_block::midstate(state, &block_words(&template), used / 4),
             len: salt.len() + 1,
         }
+    }
+
+    /// The round-1 steps `mid` has taken: the whole prefix words in
+    /// `template` (at most 15).
+    #[inline]
+    fn words(&self) -> usize {
+        self.used / 4
     }
 
     /// MD5 of the prefix followed by `unit`, with no heap buffer.
     #[inline]
     pub(crate) fn digest(&self, unit: &[u8]) -> [u8; 16] {
-        if unit.len() >= 8 && self.used + unit.len() + 9 <= 64 && self.words == self.used / 4 {
-            // The common key, one block, from a prepared prefix (whose
-            // midstate has consumed every whole prefix word): its words
-            // built in registers.
+        if unit.len() >= 8 && self.used + unit.len() + 9 <= 64 {
+            // The common key, one block: its words built in registers.
             if let Some(state) = self.one_block(unit) {
                 return to_bytes(state);
             }
@@ -382,12 +373,11 @@ impl KeyPrefix {
     }
 
     /// The chaining value after the one block of a key whose unit has at
-    /// least 8 bytes and fits with its padding, for a prefix prepared by
-    /// [`KeyPrefix::new`] (`None` if the prefix is too long for that, which
-    /// the caller's check rules out).
+    /// least 8 bytes and fits with its padding (`None` if the prefix is too
+    /// long for that, which the caller's check rules out).
     #[inline]
     fn one_block(&self, unit: &[u8]) -> Option<[u32; 4]> {
-        Some(match self.words {
+        Some(match self.words() {
             0 => self.one_block_from::<0>(unit),
             1 => self.one_block_from::<1>(unit),
             2 => self.one_block_from::<2>(unit),
@@ -449,7 +439,7 @@ impl KeyPrefix {
     fn first_block(&self, state: &mut [u32; 4], block: &[u8; 64]) {
         use crate::md5_block::compress_from as from;
         let (m, v) = (&block_words(block), self.mid);
-        match self.words {
+        match self.words() {
             0 => from::<0>(state, v, m),
             1 => from::<1>(state, v, m),
             2 => from::<2>(state, v, m),
@@ -546,8 +536,6 @@ mod tests {
                     want,
                     "salt {salt_len} unit {unit_len}"
                 );
-                let one_off = KeyPrefix::one_off(s).digest(u);
-                assert_eq!(one_off, want, "one-off, salt {salt_len} unit {unit_len}");
             }
         }
     }
