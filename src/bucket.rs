@@ -256,8 +256,6 @@ pub(crate) const fn variant_bucket_of_digest(digest: &[u8; 16]) -> u16 {
     (hi % 10_000) as u16
 }
 
-const MD5_INIT: [u32; 4] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476];
-
 /// A salt prepared for hashing many units: everything about
 /// `salt ‖ ':' ‖ unit` that does not depend on the unit, computed once.
 ///
@@ -286,7 +284,7 @@ pub(crate) struct KeyPrefix {
 impl KeyPrefix {
     /// Prepared for many units: with the round-1 midstate.
     pub(crate) fn new(salt: &[u8]) -> Self {
-        let mut state = MD5_INIT;
+        let mut state = crate::md5_block::INIT;
         let mut template = [0u8; 64];
         let mut used = 0;
         for &byte in salt.iter().chain(b":") {
