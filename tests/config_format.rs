@@ -190,3 +190,17 @@ fn condition_values_are_bare_json_strings_numbers_or_bools() {
     let back = serde_json::to_string(&condition.values).expect("serializes");
     assert_eq!(back, r#"["NL",3.0,-2.0,2.5,true,false,""]"#);
 }
+
+#[test]
+fn operator_names_are_the_names_in_the_format() {
+    use gradual::Operator::*;
+    for op in [
+        In, NotIn, Equals, StartsWith, EndsWith, Contains, Lt, Lte, Gt, Gte, SemverEq, SemverLt,
+        SemverLte, SemverGt, SemverGte,
+    ] {
+        let json = serde_json::to_string(&op).expect("serializes");
+        assert_eq!(json, format!("\"{}\"", op.as_str()));
+        let back: gradual::Operator = serde_json::from_str(&json).expect("parses");
+        assert_eq!(back, op);
+    }
+}
