@@ -168,6 +168,7 @@ pub mod guard;
 mod lanes;
 mod md5_block;
 pub mod metrics;
+mod names;
 #[cfg(feature = "openfeature")]
 #[cfg_attr(docsrs, doc(cfg(feature = "openfeature")))]
 pub mod openfeature;

@@ -6,11 +6,9 @@
 //! ([`Snapshot::with_percentage`], [`Snapshot::with_enabled`]) builds a new
 //! snapshot that shares everything it did not change with the old one.
 
+use crate::names::NameMap;
 use core::fmt;
-use std::collections::HashMap;
 use std::sync::Arc;
-
-use foldhash::fast::RandomState;
 
 use crate::bucket::KeyPrefix;
 use crate::metrics::Exposure;
@@ -43,7 +41,7 @@ pub struct Snapshot {
     pub(crate) features: Vec<Arc<Feature>>,
     /// Name → position in `features`. Names never change on a dial, so
     /// derived snapshots share it.
-    pub(crate) index: Arc<HashMap<Box<str>, usize, RandomState>>,
+    pub(crate) index: Arc<NameMap<usize>>,
     pub(crate) segments: Arc<[Segment]>,
     pub(crate) segment_configs: Arc<[SegmentConfig]>,
     /// Exposure counters, attached when the snapshot goes live in a handle
@@ -240,7 +238,7 @@ pub(crate) enum Listed {
 /// A feature's allow and deny lists, whose lookup costs nothing when both
 /// are empty.
 #[derive(Clone, Default)]
-pub(crate) struct UnitLists(pub(crate) HashMap<Box<str>, Listed, RandomState>);
+pub(crate) struct UnitLists(pub(crate) NameMap<Listed>);
 
 impl UnitLists {
     #[inline]

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use foldhash::fast::RandomState;
 
 use crate::bucket::KeyPrefix;
+use crate::names::NameMap;
 use crate::rules::{Action, Cmp, Condition, Equality, OwnedVersion, Rule, Segment, Test, TextOp};
 use crate::snapshot::{Feature, Listed, Prerequisite, Revision, UnitLists};
 use crate::{
@@ -208,7 +209,7 @@ fn build(config: &Config, mut problems: Problems) -> Result<Snapshot, Vec<Config
     }
 
     let placeholder = Arc::new(FeatureConfig::new(""));
-    let mut index = Names::with_capacity_and_hasher(config.features.len(), RandomState::default());
+    let mut index = NameMap::with_capacity(config.features.len());
     let mut features = Vec::with_capacity(config.features.len());
     for (position, raw) in config.features.iter().enumerate() {
         // Straight into its `Arc`: a `Feature` is a few hundred bytes, and
@@ -284,8 +285,7 @@ fn feature(
     }
     let owner = Who::Feature(name);
     let percentage = percentage(name, At::field("percentage"), raw.percentage)?;
-    let mut listed =
-        HashMap::with_capacity_and_hasher(raw.allow.len() + raw.deny.len(), RandomState::default());
+    let mut listed = NameMap::with_capacity(raw.allow.len() + raw.deny.len());
     add_units(name, "allow", &raw.allow, Listed::Allow, &mut listed)?;
     add_units(name, "deny", &raw.deny, Listed::Deny, &mut listed)?;
     if let Some(unit) = raw
@@ -472,7 +472,7 @@ fn add_units(
     field: &'static str,
     units: &[String],
     list: Listed,
-    listed: &mut HashMap<Box<str>, Listed, RandomState>,
+    listed: &mut NameMap<Listed>,
 ) -> Result<(), ConfigError> {
     for unit in units {
         if unit.is_empty() {
@@ -792,7 +792,7 @@ fn prerequisite(
     raw: &FeatureConfig,
     i: usize,
     p: &crate::PrerequisiteConfig,
-    index: &Names,
+    index: &NameMap<usize>,
     features: &[Arc<Feature>],
 ) -> Result<Prerequisite, ConfigError> {
     let Some(&feature) = index.get(p.feature.as_str()) else {
