@@ -72,7 +72,7 @@ impl<V> NameMap<V> {
 /// `a == b`, without a call for strings of up to 16 bytes: those are
 /// compared as two (overlapping) words each.
 #[inline]
-pub(crate) fn same_text(a: &str, b: &str) -> bool {
+fn same_text(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let n = a.len();
     if n != b.len() {
