@@ -6,12 +6,12 @@
 //! ([`Snapshot::with_percentage`], [`Snapshot::with_enabled`]) builds a new
 //! snapshot that shares everything it did not change with the old one.
 
-use crate::names::NameMap;
 use core::fmt;
 use std::sync::Arc;
 
 use crate::bucket::KeyPrefix;
 use crate::metrics::Exposure;
+use crate::names::NameMap;
 use crate::rules::{Rule, Segment};
 use crate::{
     Config, ConfigError, Context, Decision, DialError, FeatureConfig, GuardPolicy, Percentage,
