@@ -1,6 +1,7 @@
 //! [`NameMap`]: the hash map that the request path looks names up in — a
 //! feature's name in a snapshot, a unit id in a feature's allow and deny
-//! lists.
+//! lists — and validation too (segment names), so there is one kind of
+//! name map.
 //!
 //! A `std` `HashMap<Box<str>, V>` compares the name it finds with `==`,
 //! which calls the C library's `memcmp`: on the paths that decide without

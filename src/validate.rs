@@ -5,7 +5,7 @@
 //! one by one, then prerequisites across features) and stop at the first
 //! problem, so the error a user sees is the first one in their file.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use foldhash::fast::RandomState;
@@ -30,8 +30,6 @@ pub(crate) const MAX_PREREQUISITE_DEPTH: usize = 16;
 /// need memory per request), so this bounds its cost: without it, fan-out
 /// under the depth bound could take `3^16` evaluations.
 pub(crate) const MAX_PREREQUISITE_EVALUATIONS: u64 = 64;
-
-type Names = HashMap<Box<str>, usize, RandomState>;
 
 /// Whose part of the config is being checked, borrowed: an [`Owner`] is
 /// built only for an error, not for every feature.
@@ -181,7 +179,7 @@ fn build(config: &Config, mut problems: Problems) -> Result<Snapshot, Vec<Config
         problems.add(ConfigError::EmptyRevision)?;
     }
 
-    let mut segment_names = Names::default();
+    let mut segment_names = NameMap::default();
     let mut segments = Vec::with_capacity(config.segments.len());
     for (i, raw) in config.segments.iter().enumerate() {
         let owner = Who::Segment(&raw.name);
@@ -271,7 +269,7 @@ fn build(config: &Config, mut problems: Problems) -> Result<Snapshot, Vec<Config
 fn feature(
     position: usize,
     raw: &FeatureConfig,
-    segments: &Names,
+    segments: &NameMap<usize>,
     placeholder: &Arc<FeatureConfig>,
 ) -> Result<Feature, ConfigError> {
     let name = raw.name.as_str();
@@ -530,7 +528,7 @@ fn rule(
     feature: &str,
     i: usize,
     raw: &RuleConfig,
-    segments: &Names,
+    segments: &NameMap<usize>,
     variants: &[Variant],
 ) -> Result<Rule, ConfigError> {
     let at = At::item("rules", i);
@@ -594,7 +592,7 @@ fn condition(
     owner: &Who<'_>,
     at: At<'_>,
     raw: &ConditionConfig,
-    segments: Option<&Names>,
+    segments: Option<&NameMap<usize>>,
 ) -> Result<Condition, ConfigError> {
     let malformed = |problem: &str| ConfigError::Malformed {
         owner: owner.owned(),
