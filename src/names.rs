@@ -8,7 +8,7 @@
 //! hashing a key (a killed feature, 0%, 100%, an allow or deny hit), that
 //! call was a fifth of the time (sampled with `perf`). Here the table is
 //! `hashbrown`'s, which takes the comparison as a closure, and names of up
-//! to 16 bytes are compared as two words each, inline.
+//! to 32 bytes are compared as two or four words each, inline.
 
 use core::hash::BuildHasher;
 
@@ -70,10 +70,10 @@ impl<V> NameMap<V> {
     }
 }
 
-/// `a == b`, without a call for strings of up to 16 bytes: those are
-/// compared as two (overlapping) words each.
+/// `a == b`, without a call for strings of up to 32 bytes: those are
+/// compared as two or four (overlapping) words each.
 #[inline]
-fn same_text(a: &str, b: &str) -> bool {
+pub(crate) fn same_text(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let n = a.len();
     if n != b.len() {
@@ -85,6 +85,9 @@ fn same_text(a: &str, b: &str) -> bool {
         1..=3 => a.first() == b.first() && a.get(n / 2) == b.get(n / 2) && a.last() == b.last(),
         4..=7 => word::<4>(a, 0) == word::<4>(b, 0) && word::<4>(a, n - 4) == word::<4>(b, n - 4),
         8..=16 => word::<8>(a, 0) == word::<8>(b, 0) && word::<8>(a, n - 8) == word::<8>(b, n - 8),
+        17..=32 => {
+            word::<16>(a, 0) == word::<16>(b, 0) && word::<16>(a, n - 16) == word::<16>(b, n - 16)
+        }
         _ => a == b,
     }
 }
