@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use gradual::{
-    ConditionConfig, Config, Context, FeatureConfig, Metrics, Operator, Rollouts, RuleConfig,
-    Serve, Snapshot, Value, VariantConfig,
+    ConditionConfig, Config, Context, FeatureConfig, FeatureName, Metrics, Operator, Rollouts,
+    RuleConfig, Serve, Snapshot, Value, VariantConfig,
 };
 
 /// Times `f` over the pool of units, a different unit each iteration, its
@@ -112,6 +112,11 @@ fn percentage(c: &mut Criterion) {
             reader.is_enabled(black_box(FEATURE), unit)
         })
     });
+    group.bench_function("reader_is_enabled_feature_name", |b| {
+        let mut reader = rollouts.reader();
+        let name = FeatureName::new(FEATURE);
+        over_units(b, &units, |unit| reader.is_enabled(black_box(&name), unit))
+    });
     group.bench_function("rollouts_is_enabled", |b| {
         over_units(b, &units, |unit| {
             rollouts.is_enabled(black_box(FEATURE), unit)
@@ -145,6 +150,25 @@ fn short_circuit(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("reader", name), |b| {
             b.iter(|| black_box(reader.is_enabled(black_box("listed"), black_box(unit))))
         });
+    }
+    // The same through a `FeatureName`, which skips the name lookup.
+    for (name, unit) in [("allowed", "vip-000042"), ("denied", "blocked-07")] {
+        let mut reader = rollouts.reader();
+        let listed = FeatureName::new("listed");
+        group.bench_function(BenchmarkId::new("reader_feature_name", name), |b| {
+            b.iter(|| black_box(reader.is_enabled(black_box(&listed), black_box(unit))))
+        });
+    }
+    for feature in ["killed", "zero", "full", "unknown_feature_name"] {
+        group.bench_with_input(
+            BenchmarkId::new("reader_feature_name", feature),
+            feature,
+            |b, feature| {
+                let mut reader = rollouts.reader();
+                let name = FeatureName::from(feature.to_string());
+                over_units(b, &units, |unit| reader.is_enabled(black_box(&name), unit))
+            },
+        );
     }
     let quiet = Rollouts::builder().no_metrics().build(snapshot());
     for (name, unit) in [("allowed", "vip-000042"), ("denied", "blocked-07")] {

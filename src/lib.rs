@@ -105,7 +105,10 @@
 //!   bytes, skipping the steps that only read the salt). It never
 //!   allocates, never locks, never panics. On a hot path, keep a
 //!   [`Reader`] per thread ([`Rollouts::reader`]): it re-reads the serving
-//!   snapshot with one atomic load while nothing is swapped.
+//!   snapshot with one atomic load while nothing is swapped. Name the
+//!   features it checks with [`FeatureName`]s (a `static` each): every
+//!   evaluation method takes one where it takes a `&str`, and it skips the
+//!   name lookup by remembering where it found the feature last.
 //! - Many keys at once are hashed side by side (SIMD lanes where the CPU has
 //!   them): [`Snapshot::evaluate_all`] for every feature of one unit,
 //!   [`buckets`] for one feature over many units.
@@ -164,6 +167,7 @@ mod decision;
 pub mod diff;
 mod error;
 mod eval;
+mod feature_name;
 pub mod guard;
 mod lanes;
 mod md5_block;
@@ -193,6 +197,7 @@ pub use context::{Context, Value};
 pub use decision::{Decision, Reason};
 pub use diff::{BlastRadius, ChangeReport, FeatureChange, diff};
 pub use error::{ConfigError, DialError, Owner, RollbackError};
+pub use feature_name::{AsFeatureName, FeatureName};
 pub use guard::{Cohort, Guard, GuardEvent, GuardPolicy, Outcome, Verdict};
 pub use metrics::{Exposures, FeatureExposure, Metrics, Observer};
 pub use percentage::{Percentage, PercentageError};

@@ -19,7 +19,10 @@ use std::time::SystemTime;
 
 use arc_swap::ArcSwap;
 
-use crate::{Context, DialError, Feature, Metrics, Percentage, Revision, RollbackError, Snapshot};
+use crate::{
+    AsFeatureName, Context, DialError, Feature, Metrics, Percentage, Revision, RollbackError,
+    Snapshot,
+};
 
 /// A cheaply clonable handle to the serving rollout state.
 ///
@@ -181,13 +184,17 @@ impl Reader {
 
     /// Whether `unit` gets `feature` in the serving snapshot.
     #[inline]
-    pub fn is_enabled(&mut self, feature: &str, unit: &str) -> bool {
+    pub fn is_enabled(&mut self, feature: &(impl AsFeatureName + ?Sized), unit: &str) -> bool {
         self.cache.load().is_enabled(feature, unit)
     }
 
     /// Whether the unit of `context` gets `feature` in the serving snapshot.
     #[inline]
-    pub fn is_enabled_with(&mut self, feature: &str, context: &Context<'_>) -> bool {
+    pub fn is_enabled_with(
+        &mut self,
+        feature: &(impl AsFeatureName + ?Sized),
+        context: &Context<'_>,
+    ) -> bool {
         self.cache
             .load()
             .evaluate_with(feature, context)
@@ -250,14 +257,18 @@ impl Rollouts {
 
     /// Whether `unit` gets `feature` in the serving snapshot.
     #[inline]
-    pub fn is_enabled(&self, feature: &str, unit: &str) -> bool {
+    pub fn is_enabled(&self, feature: &(impl AsFeatureName + ?Sized), unit: &str) -> bool {
         self.serving.load().is_enabled(feature, unit)
     }
 
     /// Whether the unit of `context` gets `feature` in the serving snapshot,
     /// with its attributes for rules, segments and bucket-by.
     #[inline]
-    pub fn is_enabled_with(&self, feature: &str, context: &Context<'_>) -> bool {
+    pub fn is_enabled_with(
+        &self,
+        feature: &(impl AsFeatureName + ?Sized),
+        context: &Context<'_>,
+    ) -> bool {
         self.serving
             .load()
             .evaluate_with(feature, context)

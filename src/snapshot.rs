@@ -14,8 +14,8 @@ use crate::metrics::Exposure;
 use crate::names::NameMap;
 use crate::rules::{Rule, Segment};
 use crate::{
-    Config, ConfigError, Context, Decision, DialError, FeatureConfig, GuardPolicy, Percentage,
-    Ramp, Reason, SegmentConfig,
+    AsFeatureName, Config, ConfigError, Context, Decision, DialError, FeatureConfig, GuardPolicy,
+    Percentage, Ramp, Reason, SegmentConfig,
 };
 
 /// A validated, immutable set of features with a revision label.
@@ -274,7 +274,7 @@ impl Snapshot {
     /// Evaluates `feature` for `unit` with no attributes. Never fails: an
     /// unknown feature is off with [`Reason::UnknownFeature`].
     #[inline]
-    pub fn evaluate(&self, feature: &str, unit: &str) -> Decision<'_> {
+    pub fn evaluate(&self, feature: &(impl AsFeatureName + ?Sized), unit: &str) -> Decision<'_> {
         self.evaluate_with(feature, &Context::new(unit))
     }
 
@@ -296,9 +296,13 @@ impl Snapshot {
     /// # Ok::<(), gradual::ConfigError>(())
     /// ```
     #[inline]
-    pub fn evaluate_with(&self, feature: &str, context: &Context<'_>) -> Decision<'_> {
-        match self.index.get(feature) {
-            Some(&i) => self.evaluate_at(i, context),
+    pub fn evaluate_with(
+        &self,
+        feature: &(impl AsFeatureName + ?Sized),
+        context: &Context<'_>,
+    ) -> Decision<'_> {
+        match feature.position_in(self) {
+            Some(i) => self.evaluate_at(i, context),
             None => Decision::off(Reason::UnknownFeature, None),
         }
     }
@@ -395,7 +399,7 @@ impl Snapshot {
 
     /// Whether `unit` gets `feature`: `evaluate(feature, unit).is_enabled()`.
     #[inline]
-    pub fn is_enabled(&self, feature: &str, unit: &str) -> bool {
+    pub fn is_enabled(&self, feature: &(impl AsFeatureName + ?Sized), unit: &str) -> bool {
         self.evaluate(feature, unit).is_enabled()
     }
 

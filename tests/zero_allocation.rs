@@ -6,8 +6,8 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
 use gradual::{
-    ConditionConfig, Config, Context, FeatureConfig, Operator, PrerequisiteConfig, Rollouts,
-    RuleConfig, SegmentConfig, Serve, Snapshot, Value, VariantConfig, Version,
+    ConditionConfig, Config, Context, FeatureConfig, FeatureName, Operator, PrerequisiteConfig,
+    Rollouts, RuleConfig, SegmentConfig, Serve, Snapshot, Value, VariantConfig, Version,
 };
 
 struct Counting;
@@ -116,6 +116,13 @@ fn no_evaluation_path_allocates() {
         "org",
         "rich",
     ];
+    // Names that remember where they were found, made ahead (making one
+    // from a `String` is the caller's allocation, not evaluation's).
+    let names: Vec<FeatureName> = features
+        .iter()
+        .map(|f| FeatureName::from(f.to_string()))
+        .collect();
+    let mut reader = rollouts.reader();
     // The first load on a thread may register it with arc-swap; that is
     // once per thread, not per evaluation.
     let _ = rollouts.is_enabled("base", "warm-up");
@@ -130,7 +137,7 @@ fn no_evaluation_path_allocates() {
         {
             for attributes in attribute_sets {
                 let context = Context::new(unit).with_attributes(attributes);
-                for feature in features {
+                for (feature, name) in features.iter().zip(&names) {
                     let d = snapshot.evaluate_with(feature, &context);
                     std::hint::black_box((d.is_enabled(), d.variant(), d.bucket()));
                     if !reasons.contains(&d.reason().as_str()) {
@@ -140,6 +147,8 @@ fn no_evaluation_path_allocates() {
                     std::hint::black_box(guard.evaluate_with(feature, &context));
                     std::hint::black_box(rollouts.is_enabled_with(feature, &context));
                     std::hint::black_box(gradual::bucket(feature, unit));
+                    std::hint::black_box(snapshot.evaluate_with(name, &context));
+                    std::hint::black_box(reader.is_enabled_with(name, &context));
                 }
                 let mut all = [gradual::Decision::default(); 8];
                 std::hint::black_box(snapshot.evaluate_all(&context, &mut all));

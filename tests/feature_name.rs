@@ -1,0 +1,146 @@
+//! `FeatureName`: evaluating through a name that remembers where it found
+//! its feature gives exactly the decision of evaluating by the `&str` name,
+//! whatever snapshots it has seen before and however many threads share it.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::cases;
+use gradual::{
+    ConditionConfig, Config, Context, FeatureConfig, FeatureName, Operator, Reason, Rollouts,
+    RuleConfig, Serve, Snapshot, Value,
+};
+use proptest::prelude::*;
+
+/// Names that differ late, or only in length, and names for every
+/// comparison width: short, 17 to 32 bytes, longer.
+const NAMES: [&str; 8] = [
+    "a",
+    "b",
+    "checkout_v1",
+    "checkout_v2",
+    "new_checkout_design2",
+    "new_checkout_design3",
+    "a_much_longer_feature_name_past_thirty_two_bytes_1",
+    "a_much_longer_feature_name_past_thirty_two_bytes_2",
+];
+
+/// A feature of each kind a decision can come from, picked by `kind`.
+fn feature(name: &str, kind: u8, percentage: u8) -> FeatureConfig {
+    let f = FeatureConfig::new(name).percentage(percentage);
+    match kind % 5 {
+        0 => f,
+        1 => f.enabled(false),
+        2 => f.allow(["unit-1"]).deny(["unit-2"]),
+        3 => f.rule(RuleConfig::new(Serve::On).condition(ConditionConfig::new(
+            "country",
+            Operator::In,
+            ["NL"],
+        ))),
+        _ => f.salt(format!("{name}-salt")),
+    }
+}
+
+/// A snapshot of some of `NAMES`, in the order given, each with a kind
+/// and a percentage.
+fn snapshot(revision: usize, features: &[(usize, u8, u8)]) -> Snapshot {
+    let mut config = Config::new(format!("r{revision}"));
+    let mut seen = [false; NAMES.len()];
+    for &(which, kind, percentage) in features {
+        if !std::mem::replace(&mut seen[which], true) {
+            config = config.feature(feature(NAMES[which], kind, percentage));
+        }
+    }
+    Snapshot::try_from(config).expect("valid")
+}
+
+fn snapshots() -> impl Strategy<Value = Vec<Vec<(usize, u8, u8)>>> {
+    let feature = (0..NAMES.len(), any::<u8>(), 0u8..=100);
+    prop::collection::vec(prop::collection::vec(feature, 0..NAMES.len() + 2), 1..12)
+}
+
+proptest! {
+    #![proptest_config(cases(128))]
+
+    /// Through a sequence of snapshots that add, remove and reorder
+    /// features, one set of names (including names no snapshot has) keeps
+    /// giving the decision of the `&str` name, in the snapshot and through
+    /// a reader of a handle that serves the sequence.
+    #[test]
+    fn always_the_decision_of_the_str_name(sequence in snapshots()) {
+        let names: Vec<FeatureName> = NAMES.iter().map(|n| FeatureName::from(n.to_string())).collect();
+        let rollouts = Rollouts::builder().no_metrics().build(snapshot(0, &[]));
+        let mut reader = rollouts.reader();
+        let attributes = [("country", Value::Str("NL"))];
+        for (revision, features) in sequence.iter().enumerate() {
+            let snapshot = snapshot(revision + 1, features);
+            rollouts.replace(snapshot.clone());
+            for unit in ["unit-1", "unit-2", "unit-3", "unit-4"] {
+                for context in [Context::new(unit), Context::new(unit).with_attributes(&attributes)] {
+                    for (name, text) in names.iter().zip(NAMES) {
+                        let want = snapshot.evaluate_with(text, &context);
+                        prop_assert_eq!(snapshot.evaluate_with(name, &context), want);
+                        prop_assert_eq!(reader.is_enabled_with(name, &context), want.is_enabled());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Two threads read two snapshots that hold the same two features in
+/// opposite orders, through one shared name: the position either thread
+/// remembers is wrong for the other every time, and neither ever gets the
+/// other feature's decision.
+#[test]
+fn one_name_shared_by_threads_on_snapshots_that_disagree() {
+    static FULL: FeatureName = FeatureName::new("full");
+    let full = FeatureConfig::new("full").percentage(100);
+    let killed = FeatureConfig::new("killed").percentage(100).enabled(false);
+    let first = Config::new("first")
+        .feature(full.clone())
+        .feature(killed.clone());
+    let second = Config::new("second").feature(killed).feature(full);
+    let snapshots = [first, second].map(|c| Arc::new(Snapshot::try_from(c).expect("valid")));
+    std::thread::scope(|scope| {
+        for snapshot in &snapshots {
+            scope.spawn(move || {
+                for i in 0..20_000 {
+                    let unit = format!("unit-{i}");
+                    let decision = snapshot.evaluate(&FULL, &unit);
+                    assert!(
+                        decision.is_enabled(),
+                        "{}: {decision:?}",
+                        snapshot.revision()
+                    );
+                    assert_eq!(decision.reason(), Reason::InRollout);
+                }
+            });
+        }
+    });
+}
+
+#[test]
+fn a_name_no_snapshot_has_is_an_unknown_feature() {
+    static MISSING: FeatureName = FeatureName::new("missing");
+    let snapshot =
+        Snapshot::try_from(Config::new("r1").feature(FeatureConfig::new("f"))).expect("valid");
+    let decision = snapshot.evaluate(&MISSING, "user-42");
+    assert!(!decision.is_enabled());
+    assert_eq!(decision.reason(), Reason::UnknownFeature);
+}
+
+#[test]
+fn names_compare_by_text_and_clone_with_their_text() {
+    let a = FeatureName::new("checkout");
+    let b = FeatureName::from(String::from("checkout"));
+    let snapshot = Snapshot::try_from(Config::new("r1").feature(FeatureConfig::new("checkout")))
+        .expect("valid");
+    // Found once, so `a` remembers a position and `b` does not.
+    let _ = snapshot.evaluate(&a, "user-42");
+    assert_eq!(a, b);
+    assert_eq!(a.clone(), b);
+    assert_eq!(a.clone().as_str(), "checkout");
+    assert_ne!(a, FeatureName::new("checkout2"));
+}
