@@ -8,7 +8,8 @@
 //! hashing a key (a killed feature, 0%, 100%, an allow or deny hit), that
 //! call was a fifth of the time (sampled with `perf`). Here the table is
 //! `hashbrown`'s, which takes the comparison as a closure, and names of up
-//! to 32 bytes are compared as two or four words each, inline.
+//! to 64 bytes are compared as two or four words each, inline. A map of a
+//! few names is a list, scanned.
 
 use core::hash::BuildHasher;
 
@@ -18,8 +19,24 @@ use hashbrown::HashTable;
 /// A map from names to `V`, read on every request, built once.
 #[derive(Clone)]
 pub(crate) struct NameMap<V> {
-    table: HashTable<(Box<str>, V)>,
+    table: Table<V>,
     hasher: RandomState,
+}
+
+/// Up to this many names are scanned rather than hashed.
+const FEW: usize = 8;
+
+/// The entries: scanned in a list while there are [`FEW`] or fewer (an
+/// allow list of a few test accounts, a small config), hashed beyond.
+///
+/// A hit in a hashed table waits on a chain of dependent steps (hash the
+/// name, load the control group, match it, load the entry, compare), about
+/// twice as long as a scan of a few entries whose lengths and first words
+/// are compared side by side.
+#[derive(Clone)]
+enum Table<V> {
+    Few(Vec<(Box<str>, V)>),
+    Many(HashTable<(Box<str>, V)>),
 }
 
 impl<V> Default for NameMap<V> {
@@ -31,7 +48,11 @@ impl<V> Default for NameMap<V> {
 impl<V> NameMap<V> {
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         NameMap {
-            table: HashTable::with_capacity(capacity),
+            table: if capacity <= FEW {
+                Table::Few(Vec::with_capacity(capacity))
+            } else {
+                Table::Many(HashTable::with_capacity(capacity))
+            },
             hasher: RandomState::default(),
         }
     }
@@ -40,8 +61,31 @@ impl<V> NameMap<V> {
     /// `HashMap::insert`.
     pub(crate) fn insert(&mut self, name: Box<str>, value: V) -> Option<V> {
         let hasher = &self.hasher;
+        let table = match &mut self.table {
+            Table::Few(list) => {
+                if let Some((_, v)) = list.iter_mut().find(|(n, _)| same_text(n, &name)) {
+                    return Some(core::mem::replace(v, value));
+                }
+                if list.len() < FEW {
+                    list.push((name, value));
+                    return None;
+                }
+                let mut table = HashTable::with_capacity(2 * FEW);
+                for entry in list.drain(..) {
+                    table.insert_unique(hasher.hash_one(&*entry.0), entry, |(n, _)| {
+                        hasher.hash_one(&**n)
+                    });
+                }
+                self.table = Table::Many(table);
+                let Table::Many(table) = &mut self.table else {
+                    unreachable!("just set")
+                };
+                table
+            }
+            Table::Many(table) => table,
+        };
         let hash = hasher.hash_one(&*name);
-        match self.table.entry(
+        match table.entry(
             hash,
             |(n, _)| same_text(n, &name),
             |(n, _)| hasher.hash_one(&**n),
@@ -58,20 +102,29 @@ impl<V> NameMap<V> {
 
     #[inline]
     pub(crate) fn get(&self, name: &str) -> Option<&V> {
-        let hash = self.hasher.hash_one(name);
-        self.table
-            .find(hash, |(n, _)| same_text(n, name))
-            .map(|(_, v)| v)
+        match &self.table {
+            Table::Few(list) => list
+                .iter()
+                .find(|(n, _)| same_text(n, name))
+                .map(|(_, v)| v),
+            Table::Many(table) => table
+                .find(self.hasher.hash_one(name), |(n, _)| same_text(n, name))
+                .map(|(_, v)| v),
+        }
     }
 
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
-        self.table.is_empty()
+        match &self.table {
+            Table::Few(list) => list.is_empty(),
+            Table::Many(table) => table.is_empty(),
+        }
     }
 }
 
-/// `a == b`, without a call for strings of up to 32 bytes: those are
-/// compared as two or four (overlapping) words each.
+/// `a == b`, without a call for strings of up to 64 bytes (unit ids such
+/// as UUIDs included): those are compared as two or four (overlapping)
+/// words each.
 #[inline]
 pub(crate) fn same_text(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
@@ -87,6 +140,12 @@ pub(crate) fn same_text(a: &str, b: &str) -> bool {
         8..=16 => word::<8>(a, 0) == word::<8>(b, 0) && word::<8>(a, n - 8) == word::<8>(b, n - 8),
         17..=32 => {
             word::<16>(a, 0) == word::<16>(b, 0) && word::<16>(a, n - 16) == word::<16>(b, n - 16)
+        }
+        33..=64 => {
+            word::<16>(a, 0) == word::<16>(b, 0)
+                && word::<16>(a, 16) == word::<16>(b, 16)
+                && word::<16>(a, n - 32) == word::<16>(b, n - 32)
+                && word::<16>(a, n - 16) == word::<16>(b, n - 16)
         }
         _ => a == b,
     }
@@ -109,10 +168,10 @@ mod tests {
 
     #[test]
     fn same_text_agrees_with_eq_at_every_length_and_difference() {
-        let text: String = (0..40u8).map(|i| char::from(b'a' + i % 26)).collect();
-        for n in 0..=40 {
+        let text: String = (0..80u8).map(|i| char::from(b'a' + i % 26)).collect();
+        for n in 0..=80 {
             let a = &text[..n];
-            for m in 0..=40 {
+            for m in 0..=80 {
                 assert_eq!(same_text(a, &text[..m]), n == m, "{n} vs {m}");
             }
             // The same length, one byte different, at every position.
@@ -139,5 +198,32 @@ mod tests {
         }
         assert_eq!(map.get("feature-500"), None);
         assert_eq!(map.get(""), None);
+    }
+
+    /// Every size from empty to past the scanned list's limit: each name
+    /// is found, a name inserted again is replaced, absent names are not
+    /// found (among them ones that differ from a present name only late).
+    #[test]
+    fn lists_and_tables_agree_at_every_size() {
+        for size in 0..=3 * FEW {
+            let names: Vec<String> = (0..size)
+                .map(|i| format!("unit-{i:02}-of-the-same-length"))
+                .collect();
+            // Sized up front, or grown from a list into a table.
+            let mut map = NameMap::with_capacity(if size % 2 == 0 { size } else { 0 });
+            for (i, name) in names.iter().enumerate() {
+                assert_eq!(map.insert(name.as_str().into(), i), None);
+                assert!(!map.is_empty());
+            }
+            for (i, name) in names.iter().enumerate() {
+                assert_eq!(map.get(name), Some(&i), "size {size}");
+                assert_eq!(map.insert(name.as_str().into(), i + 100), Some(i));
+                assert_eq!(map.get(name), Some(&(i + 100)));
+            }
+            assert_eq!(map.is_empty(), size == 0);
+            assert_eq!(map.get(&format!("unit-{size:02}-of-the-same-length")), None);
+            assert_eq!(map.get("unit-00-of-the-same-lengtH"), None);
+            assert_eq!(map.get("unit-00"), None);
+        }
     }
 }
