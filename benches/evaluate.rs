@@ -68,8 +68,12 @@ fn targeted() -> FeatureConfig {
         .variant(VariantConfig::new("wizard", 25).value("wz"))
 }
 
+/// Features besides the measured ones, so that finding a feature by name
+/// hashes it as in a real config (a map of a few names is scanned).
+const OTHER_FEATURES: usize = 40;
+
 fn snapshot() -> Snapshot {
-    let config = Config::new("bench")
+    let mut config = Config::new("bench")
         .feature(FeatureConfig::new(FEATURE).percentage(50))
         .feature(FeatureConfig::new("killed").percentage(50).enabled(false))
         .feature(FeatureConfig::new("zero").percentage(0))
@@ -80,7 +84,17 @@ fn snapshot() -> Snapshot {
                 .allow(["vip-000042"])
                 .deny(["blocked-07"]),
         )
-        .feature(targeted());
+        .feature(targeted())
+        // An allow list of 1,000 units: looked up in a hashed table.
+        .feature(
+            FeatureConfig::new("listed_many")
+                .percentage(50)
+                .allow((0..1000).map(|i| format!("vip-{i:06}")))
+                .deny(["blocked-07"]),
+        );
+    for i in 0..OTHER_FEATURES {
+        config = config.feature(FeatureConfig::new(format!("other_feature_{i:02}")).percentage(50));
+    }
     Snapshot::try_from(config).expect("valid bench config")
 }
 
@@ -144,19 +158,25 @@ fn short_circuit(c: &mut Criterion) {
     let rollouts = Rollouts::new(snapshot());
     let mut group = c.benchmark_group("short_circuit");
     group.throughput(Throughput::Elements(1));
-    // Allow and deny hits: a listed unit, looked up in the feature's set.
-    for (name, unit) in [("allowed", "vip-000042"), ("denied", "blocked-07")] {
+    // Allow and deny hits: a listed unit, looked up in the feature's lists
+    // (two units, scanned; or 1,001, hashed).
+    let hits = [
+        ("listed", "allowed", "vip-000042"),
+        ("listed", "denied", "blocked-07"),
+        ("listed_many", "allowed_of_1000", "vip-000042"),
+    ];
+    for (feature, name, unit) in hits {
         let mut reader = rollouts.reader();
         group.bench_function(BenchmarkId::new("reader", name), |b| {
-            b.iter(|| black_box(reader.is_enabled(black_box("listed"), black_box(unit))))
+            b.iter(|| black_box(reader.is_enabled(black_box(feature), black_box(unit))))
         });
     }
     // The same through a `FeatureName`, which skips the name lookup.
-    for (name, unit) in [("allowed", "vip-000042"), ("denied", "blocked-07")] {
+    for (feature, name, unit) in hits {
         let mut reader = rollouts.reader();
-        let listed = FeatureName::new("listed");
+        let feature = FeatureName::new(feature);
         group.bench_function(BenchmarkId::new("reader_feature_name", name), |b| {
-            b.iter(|| black_box(reader.is_enabled(black_box(&listed), black_box(unit))))
+            b.iter(|| black_box(reader.is_enabled(black_box(&feature), black_box(unit))))
         });
     }
     for feature in ["killed", "zero", "full", "unknown_feature_name"] {
