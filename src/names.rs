@@ -61,7 +61,7 @@ impl<V> NameMap<V> {
     /// `HashMap::insert`.
     pub(crate) fn insert(&mut self, name: Box<str>, value: V) -> Option<V> {
         let hasher = &self.hasher;
-        let table = match &mut self.table {
+        match &mut self.table {
             Table::Few(list) => {
                 if let Some((_, v)) = list.iter_mut().find(|(n, _)| same_text(n, &name)) {
                     return Some(core::mem::replace(v, value));
@@ -70,33 +70,29 @@ impl<V> NameMap<V> {
                     list.push((name, value));
                     return None;
                 }
+                // One name too many for a list: hash them all, then insert.
                 let mut table = HashTable::with_capacity(2 * FEW);
-                for entry in list.drain(..) {
+                for entry in core::mem::take(list) {
                     table.insert_unique(hasher.hash_one(&*entry.0), entry, |(n, _)| {
                         hasher.hash_one(&**n)
                     });
                 }
                 self.table = Table::Many(table);
-                let Table::Many(table) = &mut self.table else {
-                    unreachable!("just set")
-                };
-                table
+                self.insert(name, value)
             }
-            Table::Many(table) => table,
-        };
-        let hash = hasher.hash_one(&*name);
-        match table.entry(
-            hash,
-            |(n, _)| same_text(n, &name),
-            |(n, _)| hasher.hash_one(&**n),
-        ) {
-            hashbrown::hash_table::Entry::Occupied(mut slot) => {
-                Some(core::mem::replace(&mut slot.get_mut().1, value))
-            }
-            hashbrown::hash_table::Entry::Vacant(slot) => {
-                slot.insert((name, value));
-                None
-            }
+            Table::Many(table) => match table.entry(
+                hasher.hash_one(&*name),
+                |(n, _)| same_text(n, &name),
+                |(n, _)| hasher.hash_one(&**n),
+            ) {
+                hashbrown::hash_table::Entry::Occupied(mut slot) => {
+                    Some(core::mem::replace(&mut slot.get_mut().1, value))
+                }
+                hashbrown::hash_table::Entry::Vacant(slot) => {
+                    slot.insert((name, value));
+                    None
+                }
+            },
         }
     }
 
