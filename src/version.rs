@@ -45,43 +45,57 @@ impl<'a> Version<'a> {
     pub fn parse(text: &'a str) -> Option<Self> {
         let bytes = text.as_bytes();
         let mut i = usize::from(matches!(bytes.first(), Some(b'v' | b'V')));
+        // MAJOR[.MINOR[.PATCH]]: `part` counts the dots seen, `digits` the
+        // digits of the current part.
         let mut triple = [0u64; 3];
-        let mut parts = 0;
-        loop {
-            let start = i;
-            let mut n: u64 = 0;
-            while let Some(&b) = bytes.get(i).filter(|b| b.is_ascii_digit()) {
-                n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
-                i += 1;
-            }
-            if i == start {
-                return None;
-            }
-            triple[parts] = n;
-            parts += 1;
-            match bytes.get(i) {
-                Some(b'.') if parts < 3 => i += 1,
+        let mut part = 0;
+        let mut digits = 0;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b'0'..=b'9' => {
+                    let n = &mut triple[part];
+                    *n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+                    digits += 1;
+                }
+                b'.' if digits > 0 && part < 2 => {
+                    part += 1;
+                    digits = 0;
+                }
                 _ => break,
             }
+            i += 1;
         }
+        if digits == 0 {
+            return None;
+        }
+        let [major, minor, patch] = triple;
+        if i == bytes.len() {
+            // The common case: a plain release.
+            return Some(Version {
+                major,
+                minor,
+                patch,
+                pre: "",
+            });
+        }
+        // Only ASCII was read so far, so `i` is a character boundary.
         let rest = text.get(i..)?;
         let (pre, build) = match rest.as_bytes().first() {
-            None => ("", None),
             Some(b'-') => match rest[1..].split_once('+') {
                 Some((pre, build)) => (pre, Some(build)),
                 None => (&rest[1..], None),
             },
             Some(b'+') => ("", Some(&rest[1..])),
-            Some(_) => return None,
+            _ => return None,
         };
         let pre_ok = rest.as_bytes().first() != Some(&b'-') || valid_identifiers(pre);
         if !pre_ok || build.is_some_and(|b| !valid_identifiers(b)) {
             return None;
         }
         Some(Version {
-            major: triple[0],
-            minor: triple[1],
-            patch: triple[2],
+            major,
+            minor,
+            patch,
             pre,
         })
     }
