@@ -2,6 +2,7 @@
 //! rules test, borrowed so a request builds one on the stack.
 
 use crate::Version;
+use crate::names::same_text;
 
 /// The unit being evaluated and its attributes.
 ///
@@ -63,10 +64,17 @@ impl<'a> Context<'a> {
     /// The attribute of that name, if given.
     #[inline]
     pub fn attribute(&self, name: &str) -> Option<Value<'a>> {
+        self.attribute_ref(name).copied()
+    }
+
+    /// The attribute of that name, borrowed: rules test it in place rather
+    /// than copy it (a `Value` is up to 48 bytes).
+    #[inline]
+    pub(crate) fn attribute_ref(&self, name: &str) -> Option<&'a Value<'a>> {
         self.attributes
             .iter()
-            .find(|(n, _)| *n == name)
-            .map(|&(_, v)| v)
+            .find(|(n, _)| same_text(n, name))
+            .map(|(_, v)| v)
     }
 }
 

@@ -39,6 +39,16 @@ enum Table<V> {
     Many(HashTable<(Box<str>, V)>),
 }
 
+impl<V: core::fmt::Debug> core::fmt::Debug for NameMap<V> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let entries: &mut dyn Iterator<Item = &(Box<str>, V)> = match &self.table {
+            Table::Few(list) => &mut list.iter(),
+            Table::Many(table) => &mut table.iter(),
+        };
+        f.debug_map().entries(entries.map(|(n, v)| (n, v))).finish()
+    }
+}
+
 impl<V> Default for NameMap<V> {
     fn default() -> Self {
         NameMap::with_capacity(0)

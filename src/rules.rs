@@ -2,12 +2,9 @@
 //! a [`Context`]. Built by validation; read by evaluation. Matching never
 //! allocates and never panics.
 
-use core::cmp::Ordering;
-use std::collections::HashSet;
-
-use foldhash::fast::RandomState;
-
+use crate::names::NameMap;
 use crate::{Context, Percentage, Value, Version};
+use core::cmp::Ordering;
 
 /// A targeting rule of a feature.
 #[derive(Clone, Debug)]
@@ -55,6 +52,7 @@ pub(crate) enum Test {
     NotIn(Equality),
     Text {
         op: TextOp,
+        /// ASCII-lowercased when `fold_case`.
         values: Box<[Box<str>]>,
         fold_case: bool,
     },
@@ -71,8 +69,9 @@ pub(crate) enum Test {
 /// The values of an `in` / `not_in` / `equals` test, by type.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Equality {
-    pub(crate) strings: HashSet<Box<str>, RandomState>,
-    /// Set instead of `strings` when comparing case-insensitively.
+    pub(crate) strings: NameMap<()>,
+    /// Set instead of `strings` when comparing case-insensitively: the
+    /// values ASCII-lowercased.
     pub(crate) folded: Box<[Box<str>]>,
     pub(crate) numbers: Box<[f64]>,
     pub(crate) bools: Box<[bool]>,
@@ -140,7 +139,10 @@ impl Condition {
                 member != *negate
             }
             Condition::Attribute { name, test, negate } => {
-                match context.attribute(name).and_then(|value| test.apply(value)) {
+                match context
+                    .attribute_ref(name)
+                    .and_then(|value| test.apply(value))
+                {
                     Some(holds) => holds != *negate,
                     None => false,
                 }
@@ -150,7 +152,7 @@ impl Condition {
 }
 
 impl Test {
-    fn apply(&self, value: Value<'_>) -> Option<bool> {
+    fn apply(&self, value: &Value<'_>) -> Option<bool> {
         if matches!(value, Value::Number(n) if n.is_nan()) {
             // Not a number: like a type mismatch, it never matches, negated
             // or not (so `not_in` and a negated `lt` don't fire on it).
@@ -164,15 +166,15 @@ impl Test {
                 values,
                 fold_case,
             } => {
-                let one = |s: &str| values.iter().any(|v| op.test(s, v, *fold_case));
-                match value {
+                let one = |s: &str| op.any(s, values, *fold_case);
+                match *value {
                     Value::Str(s) => Some(one(s)),
                     Value::List(items) => Some(items.iter().any(|s| one(s))),
                     _ => None,
                 }
             }
             Test::Number { cmp, values } => match value {
-                Value::Number(n) => Some(
+                &Value::Number(n) => Some(
                     values
                         .iter()
                         .any(|v| n.partial_cmp(v).is_some_and(|o| cmp.holds(o))),
@@ -180,7 +182,7 @@ impl Test {
                 _ => None,
             },
             Test::Version { cmp, values } => {
-                let version = match value {
+                let version = match *value {
                     Value::Version(v) => v,
                     Value::Str(s) => Version::parse(s)?,
                     _ => return None,
@@ -196,8 +198,8 @@ impl Test {
 }
 
 impl Equality {
-    fn contains(&self, value: Value<'_>) -> Option<bool> {
-        match value {
+    fn contains(&self, value: &Value<'_>) -> Option<bool> {
+        match *value {
             Value::Str(s) => self.has_strings().then(|| self.has_str(s)),
             Value::List(items) => self
                 .has_strings()
@@ -214,34 +216,97 @@ impl Equality {
 
     fn has_str(&self, s: &str) -> bool {
         if self.fold_case {
-            self.folded.iter().any(|v| v.eq_ignore_ascii_case(s))
+            self.folded
+                .iter()
+                .any(|v| eq_folded(s.as_bytes(), v.as_bytes()))
         } else {
-            self.strings.contains(s)
+            self.strings.get(s).is_some()
         }
     }
 }
 
 impl TextOp {
-    fn test(self, haystack: &str, needle: &str, fold_case: bool) -> bool {
-        if !fold_case {
-            return match self {
-                TextOp::StartsWith => haystack.starts_with(needle),
-                TextOp::EndsWith => haystack.ends_with(needle),
-                TextOp::Contains => haystack.contains(needle),
-            };
-        }
-        let (h, n) = (haystack.as_bytes(), needle.as_bytes());
-        let same = |a: &[u8]| a.eq_ignore_ascii_case(n);
-        match self {
-            TextOp::StartsWith => h.get(..n.len()).is_some_and(same),
-            TextOp::EndsWith => h
-                .len()
-                .checked_sub(n.len())
-                .and_then(|at| h.get(at..))
-                .is_some_and(same),
-            TextOp::Contains => n.is_empty() || h.windows(n.len()).any(same),
+    /// Whether `haystack` starts with, ends with or contains any of
+    /// `needles`; with `fold_case`, ignoring ASCII case, the needles being
+    /// lowercased already (by validation).
+    ///
+    /// One small loop per case, so each compiles to a few instructions.
+    #[inline]
+    fn any(self, haystack: &str, needles: &[Box<str>], fold_case: bool) -> bool {
+        let h = haystack.as_bytes();
+        let mut needles = needles.iter().map(|n| n.as_bytes());
+        match (self, fold_case) {
+            (TextOp::StartsWith, false) => needles.any(|n| h.starts_with(n)),
+            (TextOp::EndsWith, false) => needles.any(|n| h.ends_with(n)),
+            (TextOp::StartsWith, true) => {
+                needles.any(|n| h.get(..n.len()).is_some_and(|h| eq_folded(h, n)))
+            }
+            (TextOp::EndsWith, true) => needles.any(|n| {
+                h.len()
+                    .checked_sub(n.len())
+                    .and_then(|at| h.get(at..))
+                    .is_some_and(|h| eq_folded(h, n))
+            }),
+            (TextOp::Contains, _) => needles.any(|n| contains(h, n, fold_case)),
         }
     }
+}
+
+/// Whether `haystack` contains `needle` (lowercased, when `fold_case`).
+#[inline(never)]
+fn contains(haystack: &[u8], needle: &[u8], fold_case: bool) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    if fold_case {
+        haystack.windows(needle.len()).any(|h| eq_folded(h, needle))
+    } else {
+        haystack.windows(needle.len()).any(|h| h == needle)
+    }
+}
+
+/// `text.eq_ignore_ascii_case(lower)` for a `lower` with no ASCII capital
+/// letters: eight bytes at a time, each word lowercased in a register.
+#[inline]
+pub(crate) fn eq_folded(text: &[u8], lower: &[u8]) -> bool {
+    let n = text.len();
+    if n != lower.len() {
+        return false;
+    }
+    if n < 8 {
+        return text
+            .iter()
+            .zip(lower)
+            .all(|(t, l)| t.to_ascii_lowercase() == *l);
+    }
+    // Whole words, then the last (overlapping) word.
+    let same = |at: usize| lowercase_word(word(text, at)) == word(lower, at);
+    (0..n / 8).all(|k| same(8 * k)) && same(n - 8)
+}
+
+/// The eight bytes of `bytes` at `at` as a little-endian word (zero if out
+/// of bounds, which [`eq_folded`] rules out).
+#[inline(always)]
+fn word(bytes: &[u8], at: usize) -> u64 {
+    bytes
+        .get(at..)
+        .and_then(<[u8]>::first_chunk::<8>)
+        .map_or(0, |w| u64::from_le_bytes(*w))
+}
+
+/// `x`'s eight bytes with ASCII capitals lowercased, others unchanged.
+#[inline(always)]
+fn lowercase_word(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x80 * ONES;
+    // Each byte's low seven bits plus a constant, so no carry crosses a
+    // byte: its high bit is set from `A` (0x41) up, and from `[` (0x5B) up.
+    let low = x & !HIGH;
+    let from_a = low + 0x3f * ONES;
+    let past_z = low + 0x25 * ONES;
+    // ASCII (high bit clear) and in `A..=Z`: add 0x20.
+    let upper = from_a & !past_z & !x & HIGH;
+    x | (upper >> 2)
 }
 
 impl Cmp {
@@ -261,17 +326,87 @@ mod tests {
     use super::*;
 
     #[test]
+    fn lowercase_word_lowercases_ascii_capitals_only() {
+        // Every byte value in every position of a word.
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                let mut bytes = *b"aZ@[`{\x7f\x80";
+                bytes[at] = b;
+                let mut want = bytes;
+                want.make_ascii_lowercase();
+                let got = lowercase_word(u64::from_le_bytes(bytes)).to_le_bytes();
+                assert_eq!(got, want, "byte {b:#x} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn eq_folded_agrees_with_eq_ignore_ascii_case() {
+        let texts = [
+            "",
+            "a",
+            "A",
+            "@",
+            "[",
+            "ab",
+            "Ab",
+            "aB",
+            "abcdefg",
+            "ABCDEFG",
+            "abcdefgh",
+            "ABCDEFGH",
+            "abcdefgH",
+            "Abcdefgh",
+            "abcdefghi",
+            "abcdefghI",
+            "someone@Example.COM",
+            "someone@example.com",
+            "someone@example.con",
+            "Ünïcode ÄÖ",
+            "ünïcode äö",
+        ];
+        for t in texts {
+            for u in texts {
+                let lower = u.to_ascii_lowercase();
+                assert_eq!(
+                    eq_folded(t.as_bytes(), lower.as_bytes()),
+                    t.eq_ignore_ascii_case(u),
+                    "{t:?} vs {u:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn text_ops_fold_ascii_case_only_when_asked() {
-        assert!(TextOp::StartsWith.test("Alice@Example.com", "alice", true));
-        assert!(!TextOp::StartsWith.test("Alice@Example.com", "alice", false));
-        assert!(TextOp::EndsWith.test("bob@EXAMPLE.COM", "@example.com", true));
-        assert!(!TextOp::EndsWith.test("com", "@example.com", true));
-        assert!(TextOp::Contains.test("the Beta group", "beta", true));
-        assert!(!TextOp::Contains.test("the Beta group", "beta", false));
-        assert!(TextOp::Contains.test("", "", false));
-        assert!(!TextOp::Contains.test("ab", "abc", false));
+        // Needles that fold case are lowercased by validation.
+        let test = |op: TextOp, h: &str, n: &str, fold| op.any(h, &[n.into()], fold);
+        assert!(test(TextOp::StartsWith, "Alice@Example.com", "alice", true));
+        assert!(!test(
+            TextOp::StartsWith,
+            "Alice@Example.com",
+            "alice",
+            false
+        ));
+        assert!(test(
+            TextOp::EndsWith,
+            "bob@EXAMPLE.COM",
+            "@example.com",
+            true
+        ));
+        assert!(!test(TextOp::EndsWith, "com", "@example.com", true));
+        assert!(test(TextOp::Contains, "the Beta group", "beta", true));
+        assert!(!test(TextOp::Contains, "the Beta group", "beta", false));
+        assert!(test(TextOp::Contains, "", "", false));
+        assert!(test(TextOp::Contains, "", "", true));
+        assert!(!test(TextOp::Contains, "ab", "abc", false));
         // Multi-byte text is compared bytewise, never split mid-character.
-        assert!(TextOp::EndsWith.test("café", "é", false));
-        assert!(TextOp::StartsWith.test("Ünïcode", "Ünï", true));
+        assert!(test(TextOp::EndsWith, "café", "é", false));
+        assert!(test(TextOp::StartsWith, "ÜNïcode", "Ünï", true));
+        assert!(!test(TextOp::StartsWith, "üNïcode", "Ünï", true));
+        // Any of several needles.
+        let needles: [Box<str>; 2] = ["@a.test".into(), "@b.test".into()];
+        assert!(TextOp::EndsWith.any("x@B.TEST", &needles, true));
+        assert!(!TextOp::EndsWith.any("x@c.test", &needles, true));
     }
 }

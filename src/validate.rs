@@ -721,9 +721,14 @@ fn test(
         });
     }
     let text = |op| -> Result<Test, ConfigError> {
+        let mut values = strings()?;
+        if fold_case {
+            // Lowercased once here, so matching folds only the attribute.
+            values.iter_mut().for_each(|v| v.make_ascii_lowercase());
+        }
         Ok(Test::Text {
             op,
-            values: strings()?,
+            values,
             fold_case,
         })
     };
@@ -772,9 +777,9 @@ fn equality(
             // NaN and infinities have no JSON form, so such a config could
             // not be written back; and no attribute could equal NaN anyway.
             Literal::Number(n) if !n.is_finite() => return Err(wrong(i, "a finite number")),
-            Literal::String(s) if fold_case => folded.push(s.as_str().into()),
+            Literal::String(s) if fold_case => folded.push(s.to_ascii_lowercase().into()),
             Literal::String(s) => {
-                eq.strings.insert(s.as_str().into());
+                eq.strings.insert(s.as_str().into(), ());
             }
             Literal::Number(n) => numbers.push(*n),
             Literal::Bool(b) => bools.push(*b),

@@ -1184,3 +1184,87 @@ fn the_first_listing_of_an_attribute_wins() {
         &[("a", Value::Str("BE")), ("a", Value::Str("NL"))]
     ));
 }
+
+// ---------------------------------------------------------------------------
+// Against a reference, over random text: string operators read lists by
+// scanning or hashing and fold case a word at a time, so every length and
+// every list size is checked against the plain-`str` definition.
+
+mod against_a_reference {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Text with capitals, lowercase, the bytes around `A`..`Z` and
+    /// `a`..`z`, and multi-byte characters (some with ASCII-looking case).
+    fn text() -> impl Strategy<Value = String> {
+        proptest::string::string_regex("[aAbBzZ@\\[`{ÄäÜü0-9.]{0,20}").expect("a valid regex")
+    }
+
+    /// `op`'s definition on `str`, folding ASCII case when asked.
+    fn reference(op: Operator, attribute: &str, values: &[String], fold: bool) -> bool {
+        let fold = |s: &str| if fold { s.to_ascii_lowercase() } else { s.to_owned() };
+        let a = fold(attribute);
+        values.iter().map(|v| fold(v)).any(|v| match op {
+            Operator::In => a == v,
+            Operator::StartsWith => a.starts_with(&v),
+            Operator::EndsWith => a.ends_with(&v),
+            Operator::Contains => a.contains(&v),
+            _ => unreachable!("string operators only"),
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn string_operators_agree_with_str(
+            op in prop::sample::select(vec![
+                Operator::In,
+                Operator::StartsWith,
+                Operator::EndsWith,
+                Operator::Contains,
+            ]),
+            fold in any::<bool>(),
+            attribute in text(),
+            values in prop::collection::vec(text(), 1..20),
+            // Often one of the values, changed in case or not.
+            pick in any::<prop::sample::Index>(),
+            take in 0usize..3,
+        ) {
+            let attribute = match take {
+                0 => attribute,
+                1 => values[pick.index(values.len())].clone(),
+                _ => values[pick.index(values.len())].to_ascii_uppercase(),
+            };
+            let mut condition = ConditionConfig::new("a", op, values.iter().map(String::as_str));
+            if fold {
+                condition = condition.case_insensitive();
+            }
+            let snapshot = one_rule(condition);
+            let got = rule_matched(&snapshot, &[("a", Value::Str(&attribute))]);
+            prop_assert_eq!(got, reference(op, &attribute, &values, fold));
+        }
+    }
+
+    #[test]
+    fn in_lists_of_every_size_find_each_value_and_nothing_else() {
+        // Up to eight values are scanned, more are hashed.
+        for size in 1..=24 {
+            let values: Vec<String> = (0..size).map(|i| format!("value-{i}")).collect();
+            for fold in [false, true] {
+                let mut condition = ConditionConfig::new("a", Operator::In, values.clone());
+                if fold {
+                    condition = condition.case_insensitive();
+                }
+                let snapshot = one_rule(condition);
+                for v in &values {
+                    assert!(rule_matched(&snapshot, &[("a", Value::Str(v))]), "{size} {v}");
+                    let upper = v.to_ascii_uppercase();
+                    let got = rule_matched(&snapshot, &[("a", Value::Str(&upper))]);
+                    assert_eq!(got, fold, "{size} {upper}");
+                }
+                for miss in ["value-", "value-99", "", "alue-1"] {
+                    assert!(!rule_matched(&snapshot, &[("a", Value::Str(miss))]), "{miss}");
+                }
+            }
+        }
+    }
+}
