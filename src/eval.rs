@@ -34,6 +34,13 @@ pub(crate) fn wants_digest(feature: &Feature) -> bool {
             || (feature.percentage != Percentage::ZERO && feature.percentage != Percentage::FULL))
 }
 
+/// Whether the feature's own rollout (step 7) buckets the unit.
+#[inline]
+fn rollout_hashes(feature: &Feature) -> bool {
+    feature.percentage != Percentage::ZERO
+        && (feature.percentage != Percentage::FULL || !feature.variants.is_empty())
+}
+
 /// A prerequisite's evaluation, out of line: it is the only recursion, and
 /// keeping it here lets [`evaluate_feature`] inline into its callers, so
 /// the decision is built where it is returned rather than copied through
@@ -112,6 +119,13 @@ fn evaluate_feature<'s>(
     }
     // 6. Rules, in order: the first that matches decides.
     for (index, rule) in feature.rules.iter().enumerate() {
+        if index == feature.bucketing_tail && rollout_hashes(feature) {
+            // From here every outcome buckets the unit: start its digest
+            // before the rules rather than after them. The digest is one
+            // long chain of dependent steps, and the CPU runs the rules
+            // beside its end (see the crate's performance notes).
+            let _ = hash.digest();
+        }
         if !rule.matches(context, &snapshot.segments) {
             continue;
         }

@@ -95,7 +95,11 @@
 //! (a percentage, the split) and the feature buckets by an attribute the
 //! context lacks, the answer is **off** with [`Reason::MissingBucketBy`].
 //! The MD5 of a unit is computed at most once per evaluation, and not at
-//! all on the paths that need no bucket.
+//! all on the paths that need no bucket. It is computed as soon as every
+//! path left needs it: before the rules from which every rule that matches
+//! buckets the unit (all of them, when none serves a fixed answer), so that
+//! the CPU tests those rules while the hash's long chain of dependent steps
+//! runs.
 //!
 //! # What it costs, and what is guaranteed
 //!

@@ -115,6 +115,32 @@ impl OwnedVersion {
     }
 }
 
+impl Action {
+    /// Whether serving this action buckets the unit, on a feature with or
+    /// without variants (a variant is picked by the unit's bucket).
+    pub(crate) fn buckets(self, has_variants: bool) -> bool {
+        match self {
+            Action::Serve(on) => on && has_variants,
+            Action::Variant(_) => false,
+            Action::Percentage(p) => {
+                p != Percentage::ZERO && (p != Percentage::FULL || has_variants)
+            }
+        }
+    }
+}
+
+/// The first of `rules` from which every rule buckets the units it
+/// matches; `rules.len()` when the last does not. From there on, every
+/// path of an evaluation whose rollout buckets needs the unit's digest.
+pub(crate) fn bucketing_tail(rules: &[Rule], has_variants: bool) -> usize {
+    rules.len()
+        - rules
+            .iter()
+            .rev()
+            .take_while(|r| r.action.buckets(has_variants))
+            .count()
+}
+
 impl Rule {
     #[inline]
     pub(crate) fn matches(&self, context: &Context<'_>, segments: &[Segment]) -> bool {
@@ -324,6 +350,45 @@ impl Cmp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Config, FeatureConfig, RuleConfig, Serve, Snapshot, VariantConfig};
+
+    #[test]
+    fn the_bucketing_tail_starts_after_the_last_rule_that_decides_without_a_bucket() {
+        let on = || RuleConfig::new(Serve::On);
+        let off = || RuleConfig::new(Serve::Off);
+        let pct = RuleConfig::percentage;
+        let to_variant = || RuleConfig::serve_variant("b");
+        // (rules, with variants, expected tail), worked out by hand from
+        // which actions bucket: on with variants, and percentages other
+        // than 0 (and 100 without variants).
+        let cases: Vec<(Vec<RuleConfig>, bool, usize)> = vec![
+            (vec![], false, 0),
+            (vec![], true, 0),
+            (vec![off(), on(), pct(10)], true, 1),
+            (vec![off(), on(), pct(10)], false, 2),
+            (vec![pct(10), pct(0)], false, 2),
+            (vec![pct(10), pct(100)], false, 2),
+            (vec![pct(10), pct(100)], true, 0),
+            (vec![on(), to_variant()], true, 2),
+            (vec![to_variant(), on()], true, 1),
+            (vec![pct(50), on(), pct(1)], true, 0),
+        ];
+        for (rules, variants, want) in cases {
+            let mut feature = FeatureConfig::new("f").percentage(50);
+            if variants {
+                feature = feature
+                    .variant(VariantConfig::new("a", 50))
+                    .variant(VariantConfig::new("b", 50));
+            }
+            for rule in rules.iter().cloned() {
+                feature = feature.rule(rule);
+            }
+            let snapshot =
+                Snapshot::try_from(Config::new("r").feature(feature)).expect("a valid config");
+            let got = snapshot.feature("f").expect("f").bucketing_tail;
+            assert_eq!(got, want, "{rules:?}, variants: {variants}");
+        }
+    }
 
     #[test]
     fn lowercase_word_lowercases_ascii_capitals_only() {

@@ -114,6 +114,9 @@ pub struct Feature {
     pub(crate) listed: UnitLists,
     pub(crate) prerequisites: Box<[Prerequisite]>,
     pub(crate) rules: Box<[Rule]>,
+    /// The first rule from which every rule buckets the units it matches
+    /// (see `eval`: the digest starts there).
+    pub(crate) bucketing_tail: usize,
     pub(crate) variants: Box<[Variant]>,
     pub(crate) ramp: Option<Ramp>,
     pub(crate) guard: Option<GuardPolicy>,

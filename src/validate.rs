@@ -299,12 +299,13 @@ fn feature(
     let salt = non_empty(&owner, "salt", raw.salt.as_deref())?.unwrap_or(name);
     let bucket_by = non_empty(&owner, "bucket_by", raw.bucket_by.as_deref())?;
     let variants = variants(name, raw)?;
-    let rules = raw
+    let rules: Box<[Rule]> = raw
         .rules
         .iter()
         .enumerate()
         .map(|(i, r)| rule(&owner, name, i, r, segments, &variants))
         .collect::<Result<_, _>>()?;
+    let bucketing_tail = crate::rules::bucketing_tail(&rules, !variants.is_empty());
     Ok(Feature {
         name: name.into(),
         salt: (salt != name).then(|| salt.into()),
@@ -315,6 +316,7 @@ fn feature(
         listed: UnitLists(listed),
         prerequisites: Box::new([]), // resolved once every feature is known
         rules,
+        bucketing_tail,
         variants,
         plain: raw.allow.is_empty()
             && raw.deny.is_empty()
