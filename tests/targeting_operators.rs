@@ -1202,7 +1202,13 @@ mod against_a_reference {
 
     /// `op`'s definition on `str`, folding ASCII case when asked.
     fn reference(op: Operator, attribute: &str, values: &[String], fold: bool) -> bool {
-        let fold = |s: &str| if fold { s.to_ascii_lowercase() } else { s.to_owned() };
+        let fold = |s: &str| {
+            if fold {
+                s.to_ascii_lowercase()
+            } else {
+                s.to_owned()
+            }
+        };
         let a = fold(attribute);
         values.iter().map(|v| fold(v)).any(|v| match op {
             Operator::In => a == v,
@@ -1256,13 +1262,19 @@ mod against_a_reference {
                 }
                 let snapshot = one_rule(condition);
                 for v in &values {
-                    assert!(rule_matched(&snapshot, &[("a", Value::Str(v))]), "{size} {v}");
+                    assert!(
+                        rule_matched(&snapshot, &[("a", Value::Str(v))]),
+                        "{size} {v}"
+                    );
                     let upper = v.to_ascii_uppercase();
                     let got = rule_matched(&snapshot, &[("a", Value::Str(&upper))]);
                     assert_eq!(got, fold, "{size} {upper}");
                 }
                 for miss in ["value-", "value-99", "", "alue-1"] {
-                    assert!(!rule_matched(&snapshot, &[("a", Value::Str(miss))]), "{miss}");
+                    assert!(
+                        !rule_matched(&snapshot, &[("a", Value::Str(miss))]),
+                        "{miss}"
+                    );
                 }
             }
         }
