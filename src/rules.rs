@@ -2,9 +2,10 @@
 //! a [`Context`]. Built by validation; read by evaluation. Matching never
 //! allocates and never panics.
 
+use core::cmp::Ordering;
+
 use crate::names::NameMap;
 use crate::{Context, Percentage, Value, Version};
-use core::cmp::Ordering;
 
 /// A targeting rule of a feature.
 #[derive(Clone, Debug)]
