@@ -157,10 +157,10 @@ pub(crate) fn same_text(a: &str, b: &str) -> bool {
     }
 }
 
-/// The `N` bytes of `bytes` at `at` (zeros if out of bounds, which
-/// [`same_text`] rules out).
+/// The `N` bytes of `bytes` at `at` (zeros if out of bounds, which its
+/// callers rule out).
 #[inline(always)]
-fn word<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
+pub(crate) fn word<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
     bytes
         .get(at..)
         .and_then(<[u8]>::first_chunk::<N>)

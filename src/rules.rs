@@ -4,7 +4,7 @@
 
 use core::cmp::Ordering;
 
-use crate::names::NameMap;
+use crate::names::{NameMap, word};
 use crate::{Context, Percentage, Value, Version};
 
 /// A targeting rule of a feature.
@@ -311,18 +311,9 @@ pub(crate) fn eq_folded(text: &[u8], lower: &[u8]) -> bool {
             .all(|(t, l)| t.to_ascii_lowercase() == *l);
     }
     // Whole words, then the last (overlapping) word.
-    let same = |at: usize| lowercase_word(word(text, at)) == word(lower, at);
+    let at = |bytes: &[u8], at: usize| u64::from_le_bytes(word::<8>(bytes, at));
+    let same = |k: usize| lowercase_word(at(text, k)) == at(lower, k);
     (0..n / 8).all(|k| same(8 * k)) && same(n - 8)
-}
-
-/// The eight bytes of `bytes` at `at` as a little-endian word (zero if out
-/// of bounds, which [`eq_folded`] rules out).
-#[inline(always)]
-fn word(bytes: &[u8], at: usize) -> u64 {
-    bytes
-        .get(at..)
-        .and_then(<[u8]>::first_chunk::<8>)
-        .map_or(0, |w| u64::from_le_bytes(*w))
 }
 
 /// `x`'s eight bytes with ASCII capitals lowercased, others unchanged.
