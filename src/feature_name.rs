@@ -74,7 +74,7 @@ impl FeatureName {
         {
             return Some(hint);
         }
-        let found = *snapshot.index.get(&self.name)?;
+        let found = sealed::Find::position_in(&*self.name, snapshot)?;
         self.position.store(found, Ordering::Relaxed);
         Some(found)
     }
