@@ -159,14 +159,14 @@ struct Hasher<'s, 'c> {
 }
 
 impl<'s, 'c> Hasher<'s, 'c> {
-    #[inline]
+    /// Inline, so that a path that never hashes (an allow hit without
+    /// variants, a rule that serves off) leaves it unbuilt; only the
+    /// `bucket_by` lookup is a call.
+    #[inline(always)]
     fn new(feature: &'s Feature, context: &Context<'c>, digest: Option<[u8; 16]>) -> Self {
         let key = match feature.bucket_by.as_deref() {
             None => Some(context.unit()),
-            Some(attribute) => match context.attribute(attribute) {
-                Some(Value::Str(s)) => Some(s),
-                _ => None,
-            },
+            Some(attribute) => bucket_by_value(context, attribute),
         };
         // A digest hashed ahead is of the unit id, so it only stands in
         // when the feature buckets by the unit id.
@@ -236,6 +236,15 @@ impl<'s, 'c> Hasher<'s, 'c> {
             pick(variants, variant_bucket_of_digest(digest))
         };
         Decision::on(on, variant, Some(bucket))
+    }
+}
+
+/// The `bucket_by` attribute's text, if the context has it as a string.
+#[inline(never)]
+fn bucket_by_value<'c>(context: &Context<'c>, attribute: &str) -> Option<&'c str> {
+    match context.attribute(attribute) {
+        Some(Value::Str(s)) => Some(s),
+        _ => None,
     }
 }
 
