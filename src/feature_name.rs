@@ -9,6 +9,9 @@
 //! lookup and remembers the new position. So a `FeatureName` never gives
 //! another feature's decision, whatever snapshots it has seen, and one can
 //! be shared by every thread (a `static`).
+//!
+//! A [`Reader`](crate::Reader) keeps the same kind of hints for names
+//! given as text ([`NameHints`]), checked the same way.
 
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,7 +25,9 @@ use crate::names::same_text;
 /// Evaluating through one gives exactly the decision evaluating by the
 /// `&str` name gives, a few nanoseconds sooner: finding a feature by name
 /// hashes the name and probes a table, where a `FeatureName` reads one
-/// position and compares the name there.
+/// position and compares the name there. A [`Reader`](crate::Reader) does
+/// the same for names given as text; a `FeatureName` brings it to
+/// [`Snapshot`] and [`Rollouts`](crate::Rollouts) methods too.
 ///
 /// # Examples
 ///
@@ -80,6 +85,57 @@ impl FeatureName {
     }
 }
 
+/// A thread's hints for features named by text, kept in its
+/// [`Reader`](crate::Reader): where it last found the feature of a name,
+/// in a few slots picked by the address of the name's text.
+///
+/// A service names its flags with string literals (or strings it keeps),
+/// so the same flag comes back with the same address, and its slot holds
+/// its position: checking the name there costs a few instructions, where
+/// the lookup hashes the name and probes a table. Like a `FeatureName`'s,
+/// each hint is checked against the name of the feature it points at, so
+/// a slot shared by two names, a reload, or text at a reused address only
+/// costs a lookup, never a wrong feature.
+#[derive(Clone, Debug)]
+pub struct NameHints([u32; HINTS]);
+
+/// Slots in [`NameHints`] (a power of two): 256 bytes, room for the flags
+/// of a large service with few sharing a slot.
+const HINTS: usize = 64;
+
+impl Default for NameHints {
+    fn default() -> Self {
+        NameHints([u32::MAX; HINTS])
+    }
+}
+
+impl NameHints {
+    /// The position of the feature named `name` in `snapshot`: the hint in
+    /// its slot if the feature there has that name, else the lookup's,
+    /// remembered.
+    #[inline]
+    pub(crate) fn find(&mut self, name: &str, snapshot: &Snapshot) -> Option<usize> {
+        let hint = &mut self.0[slot(name)];
+        if let Some(feature) = snapshot.features.get(*hint as usize)
+            && same_text(&feature.name, name)
+        {
+            return Some(*hint as usize);
+        }
+        let found = sealed::Find::position_in(name, snapshot)?;
+        *hint = u32::try_from(found).unwrap_or(u32::MAX);
+        Some(found)
+    }
+}
+
+/// The slot of `name` in [`NameHints`], by the address of its text:
+/// Fibonacci hashing, whose high bits spread literals that lie side by
+/// side over the slots.
+#[inline]
+fn slot(name: &str) -> usize {
+    let product = (name.as_ptr() as usize as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (product >> (64 - HINTS.trailing_zeros())) as usize % HINTS
+}
+
 impl From<String> for FeatureName {
     /// A name known only at run time (from a config or a request).
     fn from(name: String) -> Self {
@@ -123,11 +179,19 @@ impl AsFeatureName for FeatureName {}
 impl<T: AsFeatureName + ?Sized> AsFeatureName for &T {}
 
 pub(crate) mod sealed {
+    use super::NameHints;
     use crate::Snapshot;
 
     /// Finds the feature in a snapshot: its position there, if it has it.
     pub trait Find {
         fn position_in(&self, snapshot: &Snapshot) -> Option<usize>;
+
+        /// The same, for a [`Reader`](crate::Reader): names given as text
+        /// go through its hints.
+        #[inline]
+        fn position_hinted(&self, snapshot: &Snapshot, _: &mut NameHints) -> Option<usize> {
+            self.position_in(snapshot)
+        }
     }
 
     impl Find for str {
@@ -135,28 +199,31 @@ pub(crate) mod sealed {
         fn position_in(&self, snapshot: &Snapshot) -> Option<usize> {
             snapshot.index.get(self).copied()
         }
-    }
 
-    impl Find for String {
         #[inline]
-        fn position_in(&self, snapshot: &Snapshot) -> Option<usize> {
-            self.as_str().position_in(snapshot)
+        fn position_hinted(&self, snapshot: &Snapshot, hints: &mut NameHints) -> Option<usize> {
+            hints.find(self, snapshot)
         }
     }
 
-    impl Find for Box<str> {
-        #[inline]
-        fn position_in(&self, snapshot: &Snapshot) -> Option<usize> {
-            (**self).position_in(snapshot)
-        }
+    /// Text that derefs to a `str` finds as that `str` does.
+    macro_rules! find_as_str {
+        ($($t:ty),*) => {$(
+            impl Find for $t {
+                #[inline]
+                fn position_in(&self, snapshot: &Snapshot) -> Option<usize> {
+                    str::position_in(self, snapshot)
+                }
+
+                #[inline]
+                fn position_hinted(&self, snapshot: &Snapshot, hints: &mut NameHints) -> Option<usize> {
+                    hints.find(self, snapshot)
+                }
+            }
+        )*};
     }
 
-    impl Find for std::borrow::Cow<'_, str> {
-        #[inline]
-        fn position_in(&self, snapshot: &Snapshot) -> Option<usize> {
-            (**self).position_in(snapshot)
-        }
-    }
+    find_as_str!(String, Box<str>, std::borrow::Cow<'_, str>);
 
     impl Find for super::FeatureName {
         #[inline]
@@ -170,5 +237,76 @@ pub(crate) mod sealed {
         fn position_in(&self, snapshot: &Snapshot) -> Option<usize> {
             (**self).position_in(snapshot)
         }
+
+        #[inline]
+        fn position_hinted(&self, snapshot: &Snapshot, hints: &mut NameHints) -> Option<usize> {
+            (**self).position_hinted(snapshot, hints)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{NameHints, slot};
+    use crate::{Config, FeatureConfig, Snapshot};
+
+    fn snapshot(names: &[&str]) -> Snapshot {
+        let mut config = Config::new("r");
+        for name in names {
+            config = config.feature(FeatureConfig::new(*name));
+        }
+        // Enough features that the name index is hashed, not scanned.
+        for i in 0..20 {
+            config = config.feature(FeatureConfig::new(format!("other_{i}")));
+        }
+        Snapshot::try_from(config).expect("valid")
+    }
+
+    /// Copies of `a` and of `b` whose texts lie at addresses that share a
+    /// slot, found in runs of copies.
+    fn sharing_a_slot<'t>(a: &'t str, b: &'t str) -> (&'t str, &'t str) {
+        let slot_of_a = slot(a);
+        let copy = (0..b.len() / 8)
+            .map(|i| &b[8 * i..8 * i + 8])
+            .find(|copy| slot(copy) == slot_of_a)
+            .expect("one of the copies shares the slot");
+        (a, copy)
+    }
+
+    #[test]
+    fn names_that_share_a_slot_each_find_their_own_feature() {
+        let alphas = String::from("alpha___");
+        let betas = "beta____".repeat(512);
+        let (alpha, beta) = sharing_a_slot(&alphas, &betas);
+        assert_eq!(slot(alpha), slot(beta));
+        let snapshot = snapshot(&["alpha___", "beta____"]);
+        let mut hints = NameHints::default();
+        for _ in 0..3 {
+            assert_eq!(hints.find(alpha, &snapshot), Some(0));
+            assert_eq!(hints.0[slot(alpha)], 0, "the slot remembers alpha");
+            assert_eq!(hints.find(beta, &snapshot), Some(1));
+            assert_eq!(hints.0[slot(alpha)], 1, "and then beta");
+        }
+        // Found again where the hint points: no lookup needed, same answer.
+        assert_eq!(hints.find(beta, &snapshot), Some(1));
+    }
+
+    #[test]
+    fn a_hint_from_another_snapshot_never_names_another_feature() {
+        let mut hints = NameHints::default();
+        let name = "checkout";
+        let first = snapshot(&["checkout", "search"]);
+        assert_eq!(hints.find(name, &first), Some(0));
+        // Reordered: the hint points at `search` now, and misses.
+        let reordered = snapshot(&["search", "checkout"]);
+        assert_eq!(hints.find(name, &reordered), Some(1));
+        // Removed: unknown, though the hint points at a feature.
+        let removed = snapshot(&["search", "beta"]);
+        assert_eq!(hints.find(name, &removed), None);
+        // A hint past the end of a smaller snapshot.
+        let small = Snapshot::try_from(Config::new("s").feature(FeatureConfig::new("search")))
+            .expect("valid");
+        assert_eq!(hints.find(name, &small), None);
+        assert_eq!(hints.find("search", &small), Some(0));
     }
 }

@@ -109,10 +109,12 @@
 //!   bytes, skipping the steps that only read the salt). It never
 //!   allocates, never locks, never panics. On a hot path, keep a
 //!   [`Reader`] per thread ([`Rollouts::reader`]): it re-reads the serving
-//!   snapshot with one atomic load while nothing is swapped. Name the
-//!   features it checks with [`FeatureName`]s (a `static` each): every
-//!   evaluation method takes one where it takes a `&str`, and it skips the
-//!   name lookup by remembering where it found the feature last.
+//!   snapshot with one atomic load while nothing is swapped, and it
+//!   remembers where it last found each feature named by text, so the name
+//!   lookup becomes one compare of the name. Elsewhere (a [`Snapshot`], a
+//!   [`Rollouts`] handle) name hot features with [`FeatureName`]s (a
+//!   `static` each), which remember the same for themselves: every
+//!   evaluation method takes one where it takes a `&str`.
 //! - Many keys at once are hashed side by side (SIMD lanes where the CPU has
 //!   them): [`Snapshot::evaluate_all`] for every feature of one unit,
 //!   [`buckets`] for one feature over many units.

@@ -19,9 +19,10 @@ use std::time::SystemTime;
 
 use arc_swap::ArcSwap;
 
+use crate::feature_name::NameHints;
 use crate::{
-    AsFeatureName, Context, DialError, Feature, Metrics, Percentage, Revision, RollbackError,
-    Snapshot,
+    AsFeatureName, Context, Decision, DialError, Feature, Metrics, Percentage, Revision,
+    RollbackError, Snapshot,
 };
 
 /// A cheaply clonable handle to the serving rollout state.
@@ -172,20 +173,46 @@ pub struct SnapshotGuard(arc_swap::Guard<Arc<Snapshot>>);
 /// A per-thread reader of a [`Rollouts`] handle; see [`Rollouts::reader`].
 pub struct Reader {
     cache: arc_swap::Cache<Arc<ArcSwap<Snapshot>>, Arc<Snapshot>>,
+    /// Where features named by text were last found.
+    hints: NameHints,
 }
 
 impl Reader {
     /// The serving snapshot (refreshed if a writer swapped in a new one),
-    /// for whole decisions: `reader.snapshot().evaluate(..)`.
+    /// for several decisions that must agree.
     #[inline]
     pub fn snapshot(&mut self) -> &Snapshot {
         self.cache.load()
     }
 
+    /// Evaluates `feature` for `unit` in the serving snapshot: the whole
+    /// [`Decision`], as [`Snapshot::evaluate`] gives it.
+    #[inline]
+    pub fn evaluate(
+        &mut self,
+        feature: &(impl AsFeatureName + ?Sized),
+        unit: &str,
+    ) -> Decision<'_> {
+        self.evaluate_with(feature, &Context::new(unit))
+    }
+
+    /// Evaluates `feature` for a [`Context`] in the serving snapshot, as
+    /// [`Snapshot::evaluate_with`] does.
+    #[inline]
+    pub fn evaluate_with(
+        &mut self,
+        feature: &(impl AsFeatureName + ?Sized),
+        context: &Context<'_>,
+    ) -> Decision<'_> {
+        let snapshot = self.cache.load();
+        let position = feature.position_hinted(snapshot, &mut self.hints);
+        snapshot.evaluate_found(position, context)
+    }
+
     /// Whether `unit` gets `feature` in the serving snapshot.
     #[inline]
     pub fn is_enabled(&mut self, feature: &(impl AsFeatureName + ?Sized), unit: &str) -> bool {
-        self.cache.load().is_enabled(feature, unit)
+        self.evaluate(feature, unit).is_enabled()
     }
 
     /// Whether the unit of `context` gets `feature` in the serving snapshot.
@@ -195,10 +222,7 @@ impl Reader {
         feature: &(impl AsFeatureName + ?Sized),
         context: &Context<'_>,
     ) -> bool {
-        self.cache
-            .load()
-            .evaluate_with(feature, context)
-            .is_enabled()
+        self.evaluate_with(feature, context).is_enabled()
     }
 }
 
@@ -284,6 +308,14 @@ impl Rollouts {
     /// thread (a worker's state, a thread-local). It keeps the snapshot it
     /// last read alive until its next read.
     ///
+    /// It also remembers where it last found each feature named by text
+    /// (64 slots, picked by the address of the name's text, so the same
+    /// literal finds the same slot): checking the name there replaces the
+    /// name lookup, as a [`FeatureName`](crate::FeatureName) does. Every
+    /// hint is checked against the feature's name, so two names sharing a
+    /// slot, or a reload that moves features, cost a lookup and nothing
+    /// else.
+    ///
     /// ```
     /// # use gradual::{Config, FeatureConfig, Rollouts, Snapshot};
     /// # let rollouts = Rollouts::new(Snapshot::try_from(Config::new("r1").feature(FeatureConfig::new("f").percentage(100)))?);
@@ -296,6 +328,7 @@ impl Rollouts {
     pub fn reader(&self) -> Reader {
         Reader {
             cache: arc_swap::Cache::new(Arc::clone(&self.serving)),
+            hints: NameHints::default(),
         }
     }
 

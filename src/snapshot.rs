@@ -304,7 +304,18 @@ impl Snapshot {
         feature: &(impl AsFeatureName + ?Sized),
         context: &Context<'_>,
     ) -> Decision<'_> {
-        match feature.position_in(self) {
+        self.evaluate_found(feature.position_in(self), context)
+    }
+
+    /// Evaluates the feature found at `position` (off as unknown if none),
+    /// recording the exposure.
+    #[inline]
+    pub(crate) fn evaluate_found(
+        &self,
+        position: Option<usize>,
+        context: &Context<'_>,
+    ) -> Decision<'_> {
+        match position {
             Some(i) => self.evaluate_at(i, context),
             None => Decision::off(Reason::UnknownFeature, None),
         }

@@ -66,7 +66,9 @@ proptest! {
     /// Through a sequence of snapshots that add, remove and reorder
     /// features, one set of names (including names no snapshot has) keeps
     /// giving the decision of the `&str` name, in the snapshot and through
-    /// a reader of a handle that serves the sequence.
+    /// a reader of a handle that serves the sequence; and so do names given
+    /// as text to a reader (which remembers where it found them): the same
+    /// literals each time, and copies at new addresses.
     #[test]
     fn always_the_decision_of_the_str_name(sequence in snapshots()) {
         let names: Vec<FeatureName> = NAMES.iter().map(|n| FeatureName::from(n.to_string())).collect();
@@ -82,6 +84,10 @@ proptest! {
                         let want = snapshot.evaluate_with(text, &context);
                         prop_assert_eq!(snapshot.evaluate_with(name, &context), want);
                         prop_assert_eq!(reader.is_enabled_with(name, &context), want.is_enabled());
+                        prop_assert_eq!(reader.evaluate_with(text, &context), want);
+                        let copy = text.to_string();
+                        prop_assert_eq!(reader.evaluate_with(&copy, &context), want);
+                        prop_assert_eq!(reader.is_enabled_with(&copy, &context), want.is_enabled());
                     }
                 }
             }

@@ -149,6 +149,7 @@ fn no_evaluation_path_allocates() {
                     std::hint::black_box(gradual::bucket(feature, unit));
                     std::hint::black_box(snapshot.evaluate_with(name, &context));
                     std::hint::black_box(reader.is_enabled_with(name, &context));
+                    std::hint::black_box(reader.evaluate_with(feature, &context));
                 }
                 let mut all = [gradual::Decision::default(); 8];
                 std::hint::black_box(snapshot.evaluate_all(&context, &mut all));
