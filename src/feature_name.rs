@@ -113,7 +113,7 @@ impl NameHints {
     /// The position of the feature named `name` in `snapshot`: the hint in
     /// its slot if the feature there has that name, else the lookup's,
     /// remembered.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn find(&mut self, name: &str, snapshot: &Snapshot) -> Option<usize> {
         let hint = &mut self.0[slot(name)];
         if let Some(feature) = snapshot.features.get(*hint as usize)
@@ -121,10 +121,17 @@ impl NameHints {
         {
             return Some(*hint as usize);
         }
-        let found = sealed::Find::position_in(name, snapshot)?;
-        *hint = u32::try_from(found).unwrap_or(u32::MAX);
-        Some(found)
+        look_up(hint, name, snapshot)
     }
+}
+
+/// A missed hint: the name lookup, remembered in the slot. Out of line, so
+/// that the hit above inlines into the reader's methods.
+#[inline(never)]
+fn look_up(hint: &mut u32, name: &str, snapshot: &Snapshot) -> Option<usize> {
+    let found = sealed::Find::position_in(name, snapshot)?;
+    *hint = u32::try_from(found).unwrap_or(u32::MAX);
+    Some(found)
 }
 
 /// The slot of `name` in [`NameHints`], by the address of its text:
@@ -200,7 +207,7 @@ pub(crate) mod sealed {
             snapshot.index.get(self).copied()
         }
 
-        #[inline]
+        #[inline(always)]
         fn position_hinted(&self, snapshot: &Snapshot, hints: &mut NameHints) -> Option<usize> {
             hints.find(self, snapshot)
         }

@@ -198,7 +198,7 @@ impl Reader {
 
     /// Evaluates `feature` for a [`Context`] in the serving snapshot, as
     /// [`Snapshot::evaluate_with`] does.
-    #[inline]
+    #[inline(always)]
     pub fn evaluate_with(
         &mut self,
         feature: &(impl AsFeatureName + ?Sized),

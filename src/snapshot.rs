@@ -309,7 +309,7 @@ impl Snapshot {
 
     /// Evaluates the feature found at `position` (off as unknown if none),
     /// recording the exposure.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn evaluate_found(
         &self,
         position: Option<usize>,
@@ -396,7 +396,7 @@ impl Snapshot {
     }
 
     /// Evaluates the feature at `position`, recording the exposure.
-    #[inline]
+    #[inline(always)]
     fn evaluate_at(&self, position: usize, context: &Context<'_>) -> Decision<'_> {
         let decision = crate::eval::evaluate(self, position, context, None);
         self.record(position, context, &decision);
@@ -404,7 +404,7 @@ impl Snapshot {
     }
 
     /// Records the exposure of a decision on the feature at `position`.
-    #[inline]
+    #[inline(always)]
     fn record(&self, position: usize, context: &Context<'_>, decision: &Decision<'_>) {
         if let (Some(exposure), Some(f)) = (&self.exposure, self.features.get(position)) {
             exposure.record(position, f, context, decision);
