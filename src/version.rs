@@ -47,27 +47,38 @@ impl<'a> Version<'a> {
         let mut i = usize::from(matches!(bytes.first(), Some(b'v' | b'V')));
         // MAJOR[.MINOR[.PATCH]]: `part` counts the dots seen, `digits` the
         // digits of the current part.
+        // The current part's number stays in a register, `n`, until its
+        // dot: through an indexed array it went to memory and back on
+        // every digit.
         let mut triple = [0u64; 3];
         let mut part = 0;
+        let mut n = 0u64;
         let mut digits = 0;
         while let Some(&b) = bytes.get(i) {
-            match b {
-                b'0'..=b'9' => {
-                    let n = &mut triple[part];
-                    *n = n.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
-                    digits += 1;
-                }
-                b'.' if digits > 0 && part < 2 => {
-                    part += 1;
-                    digits = 0;
-                }
-                _ => break,
+            let digit = b.wrapping_sub(b'0');
+            if digit < 10 {
+                // Up to 19 digits always fit a u64, so only a longer
+                // number pays for overflow checks.
+                n = if digits < 19 {
+                    n * 10 + u64::from(digit)
+                } else {
+                    n.checked_mul(10)?.checked_add(u64::from(digit))?
+                };
+                digits += 1;
+            } else if b == b'.' && digits > 0 && part < 2 {
+                triple[part] = n;
+                part += 1;
+                n = 0;
+                digits = 0;
+            } else {
+                break;
             }
             i += 1;
         }
         if digits == 0 {
             return None;
         }
+        triple[part] = n;
         let [major, minor, patch] = triple;
         if i == bytes.len() {
             // The common case: a plain release.
@@ -132,6 +143,7 @@ fn valid_identifiers(text: &str) -> bool {
         .all(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
 }
 
+#[inline(never)]
 fn compare_pre(a: &str, b: &str) -> Ordering {
     match (a.is_empty(), b.is_empty()) {
         (true, true) => return Ordering::Equal,
@@ -161,10 +173,16 @@ fn compare_pre(a: &str, b: &str) -> Ordering {
 }
 
 impl Ord for Version<'_> {
+    /// Inline, with the pre-release comparison out of line: most versions
+    /// compared on a request are releases.
+    #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        self.triple()
-            .cmp(&other.triple())
-            .then_with(|| compare_pre(self.pre, other.pre))
+        match self.triple().cmp(&other.triple()) {
+            Ordering::Equal if !(self.pre.is_empty() && other.pre.is_empty()) => {
+                compare_pre(self.pre, other.pre)
+            }
+            order => order,
+        }
     }
 }
 
@@ -273,6 +291,10 @@ mod tests {
         for long in [
             "18446744073709551615.0",
             "18446744073709551616",
+            "9999999999999999999.1",
+            "10000000000000000000.2",
+            "99999999999999999999",
+            "1.000000000000000000000000007",
             "1.2.3-rc.1+build.5",
             "V2.3-x-y.z",
         ] {
