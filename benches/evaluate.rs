@@ -136,17 +136,29 @@ fn percentage(c: &mut Criterion) {
             rollouts.is_enabled(black_box(FEATURE), unit)
         })
     });
+    let attributes = [
+        ("app_version", Value::Str("2.4.1")),
+        ("email", Value::Str("someone@mail.test")),
+        ("country", Value::Str("FR")),
+    ];
     group.bench_function("snapshot_evaluate_three_rules_and_variants", |b| {
-        let attributes = [
-            ("app_version", Value::Str("2.4.1")),
-            ("email", Value::Str("someone@mail.test")),
-            ("country", Value::Str("FR")),
-        ];
         let mut i = 0;
         b.iter(|| {
             i = (i + 1) % POOL;
             let context = Context::new(black_box(&units[i])).with_attributes(&attributes);
             black_box(snapshot.evaluate_with(black_box(TARGETED), &context))
+        })
+    });
+    // The same through a reader (metrics on), which remembers where it
+    // found the feature: the hot path's way.
+    group.bench_function("reader_evaluate_three_rules_and_variants", |b| {
+        let mut reader = rollouts.reader();
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % POOL;
+            let context = Context::new(black_box(&units[i])).with_attributes(&attributes);
+            // The decision borrows the reader: consumed here, in place.
+            black_box(&reader.evaluate_with(black_box(TARGETED), &context));
         })
     });
     group.finish();
