@@ -18,6 +18,19 @@ pub(crate) fn evaluate<'s>(
     context: &Context<'_>,
     digest: Option<[u8; 16]>,
 ) -> Decision<'s> {
+    evaluate_inline(snapshot, position, context, digest)
+}
+
+/// [`evaluate`], always inline: for the loop of a batch, where each
+/// feature's decision is a few instructions once its digest is known, and a
+/// call per feature would cost more than they do.
+#[inline(always)]
+pub(crate) fn evaluate_inline<'s>(
+    snapshot: &'s Snapshot,
+    position: usize,
+    context: &Context<'_>,
+    digest: Option<[u8; 16]>,
+) -> Decision<'s> {
     match snapshot.features.get(position) {
         Some(feature) => evaluate_feature(snapshot, feature, context, digest),
         None => Decision::off(Reason::UnknownFeature, None),

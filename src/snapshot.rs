@@ -388,7 +388,7 @@ impl Snapshot {
                 // Built in its slot and recorded from there: a decision
                 // built on the stack and copied out is read back in wide
                 // loads over the narrow stores that wrote it, which stall.
-                *slot = crate::eval::evaluate(self, i, context, digest);
+                *slot = crate::eval::evaluate_inline(self, i, context, digest);
                 self.record(i, context, slot);
             }
         }
