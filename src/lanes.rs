@@ -33,8 +33,9 @@
 //! # Groups, and keys of different lengths
 //!
 //! A batch is hashed in groups of the path's width: 4 or 8 lanes portable,
-//! 16 with AVX2, 32 with AVX-512 (whose last group runs as 16 lanes when
-//! that holds the rest). A group runs as many blocks as its longest key
+//! 16 with AVX2, 32 with AVX-512; on AVX2 and AVX-512 a last group that
+//! would be at most half full runs at half the width, with one chain of
+//! registers instead of two. A group runs as many blocks as its longest key
 //! needs (one block up to 55 bytes, two up to 119, and so on); each key's
 //! digest is read from its lane right after its own last block, and
 //! whatever the lane computes afterwards is ignored, as are the spare lanes
@@ -226,32 +227,42 @@ impl Engine {
             Self::Portable4 => hash_groups::<4>(key, digests, compress_portable::<4, 1>),
             Self::Portable8 => hash_groups::<8>(key, digests, compress_portable::<8, 2>),
             #[cfg(target_arch = "x86_64")]
-            Self::Avx2(token) => hash_groups::<16>(key, digests, |state, blocks| {
-                x86::compress_avx2::<2, 16>(token, state, blocks);
-            }),
+            Self::Avx2(token) => hash_halving::<16, 8>(
+                key,
+                digests,
+                |state, blocks| x86::compress_avx2::<2, 16>(token, state, blocks),
+                |state, blocks| x86::compress_avx2::<1, 8>(token, state, blocks),
+            ),
             #[cfg(all(target_arch = "x86_64", feature = "avx512"))]
-            Self::Avx512(token) => {
-                // Groups of 32 lanes; but a last group that would be at most
-                // half full runs as 16 lanes, so that small batches cost no
-                // more than on AVX2.
-                let split = match digests.len() % 32 {
-                    rest @ 1..=16 => digests.len() - rest,
-                    _ => digests.len(),
-                };
-                let (head, tail) = digests.split_at_mut(split);
-                hash_groups::<32>(&key, head, |state, blocks| {
-                    x86::compress_avx512::<2, 32>(token, state, blocks);
-                });
-                hash_groups::<16>(
-                    |n| key(split + n),
-                    tail,
-                    |state, blocks| {
-                        x86::compress_avx512::<1, 16>(token, state, blocks);
-                    },
-                );
-            }
+            Self::Avx512(token) => hash_halving::<32, 16>(
+                key,
+                digests,
+                |state, blocks| x86::compress_avx512::<2, 32>(token, state, blocks),
+                |state, blocks| x86::compress_avx512::<1, 16>(token, state, blocks),
+            ),
         }
     }
+}
+
+/// [`hash_groups`] of `W` lanes with `wide`, except that a last group at
+/// most half full runs as `H = W / 2` lanes with `narrow` (one chain of
+/// registers instead of two): a batch of 50 on AVX2 is three groups of 16
+/// and one of 8, not a fourth group of 16 for two keys.
+#[cfg(target_arch = "x86_64")]
+fn hash_halving<'k, const W: usize, const H: usize>(
+    key: impl Fn(usize) -> Key<'k>,
+    digests: &mut [[u8; 16]],
+    wide: impl Fn(&mut [[u32; W]; 4], &[[u8; 64]; W]),
+    narrow: impl Fn(&mut [[u32; H]; 4], &[[u8; 64]; H]),
+) {
+    const { assert!(2 * H == W) };
+    let split = match digests.len() % W {
+        rest @ 1.. if rest <= H => digests.len() - rest,
+        _ => digests.len(),
+    };
+    let (head, tail) = digests.split_at_mut(split);
+    hash_groups::<W>(&key, head, wide);
+    hash_groups::<H>(|n| key(split + n), tail, narrow);
 }
 
 impl fmt::Display for Engine {
