@@ -172,9 +172,10 @@ struct Hasher<'s, 'c> {
 }
 
 impl<'s, 'c> Hasher<'s, 'c> {
-    /// Inline, so that a path that never hashes (an allow hit without
-    /// variants, a rule that serves off) leaves it unbuilt; only the
-    /// `bucket_by` lookup is a call.
+    /// Inline, so that for a feature bucketing by the unit id a path that
+    /// never hashes (an allow hit without variants, a rule that serves off)
+    /// costs nothing for it. A `bucket_by` attribute is looked up here, by
+    /// a call, whichever path follows.
     #[inline(always)]
     fn new(feature: &'s Feature, context: &Context<'c>, digest: Option<[u8; 16]>) -> Self {
         let key = match feature.bucket_by.as_deref() {

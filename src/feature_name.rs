@@ -74,9 +74,7 @@ impl FeatureName {
     #[inline]
     fn find(&self, snapshot: &Snapshot) -> Option<usize> {
         let hint = self.position.load(Ordering::Relaxed);
-        if let Some(feature) = snapshot.features.get(hint)
-            && same_text(&feature.name, &self.name)
-        {
+        if found_at(snapshot, hint, &self.name) {
             return Some(hint);
         }
         let found = sealed::Find::position_in(&*self.name, snapshot)?;
@@ -116,9 +114,7 @@ impl NameHints {
     #[inline(always)]
     pub(crate) fn find(&mut self, name: &str, snapshot: &Snapshot) -> Option<usize> {
         let hint = &mut self.0[slot(name)];
-        if let Some(feature) = snapshot.features.get(*hint as usize)
-            && same_text(&feature.name, name)
-        {
+        if found_at(snapshot, *hint as usize, name) {
             return Some(*hint as usize);
         }
         look_up(hint, name, snapshot)
@@ -132,6 +128,16 @@ fn look_up(hint: &mut u32, name: &str, snapshot: &Snapshot) -> Option<usize> {
     let found = sealed::Find::position_in(name, snapshot)?;
     *hint = u32::try_from(found).unwrap_or(u32::MAX);
     Some(found)
+}
+
+/// Whether the feature at `position` in `snapshot` is named `name`: the
+/// check that makes every remembered position a hint and never an answer.
+#[inline]
+fn found_at(snapshot: &Snapshot, position: usize, name: &str) -> bool {
+    snapshot
+        .features
+        .get(position)
+        .is_some_and(|feature| same_text(&feature.name, name))
 }
 
 /// The slot of `name` in [`NameHints`], by the address of its text:
@@ -224,7 +230,7 @@ pub(crate) mod sealed {
 
                 #[inline]
                 fn position_hinted(&self, snapshot: &Snapshot, hints: &mut NameHints) -> Option<usize> {
-                    hints.find(self, snapshot)
+                    str::position_hinted(self, snapshot, hints)
                 }
             }
         )*};

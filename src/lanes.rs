@@ -25,7 +25,8 @@
 //! - on x86-64, the AVX2 path holds 8 keys in each 256-bit register and the
 //!   AVX-512 path 16 keys in each 512-bit register, with one-instruction
 //!   rotates and three-input logic; each runs two registers of keys at once,
-//!   so two chains overlap.
+//!   so two chains overlap (one register for a last group of at most half
+//!   its width).
 //!
 //! The 64 steps are written once, in the `md5_steps!` macro, and every path
 //! expands them with its own arithmetic.
@@ -40,7 +41,7 @@
 //! digest is read from its lane right after its own last block, and
 //! whatever the lane computes afterwards is ignored, as are the spare lanes
 //! of a short last group. So keys of any mix of lengths are exact, and a
-//! short group costs as much as a full one.
+//! short group costs as much as a full one of its width.
 //!
 //! # Costs
 //!
@@ -62,7 +63,8 @@
 //! into its block, transposing blocks into vectors, reading digests out)
 //! rather than compressing. A group costs the same however few of its
 //! lanes are used, so one key costs about 1.5× the single-key path, two
-//! already cost less, and from there the lanes win.
+//! already cost less, and from there the lanes win (measured before a last
+//! group at most half full ran at half width, which lowers a batch's tail).
 //!
 //! # Dispatch
 //!
@@ -186,7 +188,8 @@ pub(crate) enum Engine {
     Portable4,
     /// Eight lanes in two interleaved chains of four; no `unsafe`.
     Portable8,
-    /// Two 256-bit registers of eight lanes.
+    /// Two 256-bit registers of eight lanes; one for a last group of at
+    /// most eight keys.
     #[cfg(target_arch = "x86_64")]
     Avx2(x86::Avx2),
     /// Two 512-bit registers of sixteen lanes; one for a last group of at

@@ -111,7 +111,7 @@
 //!   [`Reader`] per thread ([`Rollouts::reader`]): it re-reads the serving
 //!   snapshot with one atomic load while nothing is swapped, and it
 //!   remembers where it last found each feature named by text, so the name
-//!   lookup becomes one compare of the name. Elsewhere (a [`Snapshot`], a
+//!   lookup becomes one compare of the name where it was. Elsewhere (a [`Snapshot`], a
 //!   [`Rollouts`] handle) name hot features with [`FeatureName`]s (a
 //!   `static` each), which remember the same for themselves: every
 //!   evaluation method takes one where it takes a `&str`.

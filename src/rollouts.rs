@@ -310,8 +310,9 @@ impl Rollouts {
     ///
     /// It also remembers where it last found each feature named by text
     /// (64 slots, picked by the address of the name's text, so the same
-    /// literal finds the same slot): checking the name there replaces the
-    /// name lookup, as a [`FeatureName`](crate::FeatureName) does. Every
+    /// literal finds the same slot): when the hint is right, checking the
+    /// name there replaces the name lookup, as a
+    /// [`FeatureName`](crate::FeatureName) does. Every
     /// hint is checked against the feature's name, so two names sharing a
     /// slot, or a reload that moves features, cost a lookup and nothing
     /// else.
@@ -332,7 +333,7 @@ impl Rollouts {
         }
     }
 
-    /// The serving snapshot: for whole [`Decision`](crate::Decision)s (their
+    /// The serving snapshot: for whole [`Decision`]s (their
     /// reason, variant and value borrow from it), and for several decisions
     /// that must agree (one request's worth). Cheap and lock-free; see
     /// [`SnapshotGuard`].

@@ -53,7 +53,7 @@ impl<'a> Version<'a> {
         let mut triple = [0u64; 3];
         let mut part = 0;
         let mut n = 0u64;
-        let mut digits = 0;
+        let mut digits = 0usize;
         while let Some(&b) = bytes.get(i) {
             let digit = b.wrapping_sub(b'0');
             if digit < 10 {
@@ -300,6 +300,21 @@ mod tests {
         ] {
             let got = Version::parse(long).map(|v| (v.triple(), v.pre_release()));
             assert_eq!(got, reference(long), "{long:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Version-shaped text with long parts, leading zeros, and numbers
+        /// on both sides of 19 digits (where the parser starts checking
+        /// for overflow) and of `u64::MAX`: parsed as the reference does.
+        #[test]
+        fn long_parts_parse_as_the_reference_does(
+            text in "[vV]?(0{0,4}[0-9]{0,21})([.]0{0,4}[0-9]{0,21}){0,3}(-[0-9a-z.]{0,4})?([+][0-9a-z]{0,3})?"
+        ) {
+            let got = Version::parse(&text).map(|v| (v.triple(), v.pre_release()));
+            proptest::prop_assert_eq!(got, reference(&text), "{:?}", text);
         }
     }
 

@@ -79,6 +79,9 @@ proptest! {
             let snapshot = snapshot(revision + 1, features);
             rollouts.replace(snapshot.clone());
             for unit in ["unit-1", "unit-2", "unit-3", "unit-4"] {
+                for text in NAMES {
+                    prop_assert_eq!(reader.evaluate(text, unit), snapshot.evaluate(text, unit));
+                }
                 for context in [Context::new(unit), Context::new(unit).with_attributes(&attributes)] {
                     for (name, text) in names.iter().zip(NAMES) {
                         let want = snapshot.evaluate_with(text, &context);
@@ -149,4 +152,33 @@ fn names_compare_by_text_and_clone_with_their_text() {
     assert_eq!(a.clone(), b);
     assert_eq!(a.clone().as_str(), "checkout");
     assert_ne!(a, FeatureName::new("checkout2"));
+}
+
+/// A reader counts the exposures of what it evaluates, whether the feature
+/// is named by text (found through its hints or not) or by a
+/// `FeatureName`, exactly once each.
+#[test]
+fn a_reader_counts_each_decision_once() {
+    let snapshot = Snapshot::try_from(
+        Config::new("r1")
+            .feature(FeatureConfig::new("on").percentage(100))
+            .feature(FeatureConfig::new("off").percentage(0)),
+    )
+    .expect("valid");
+    let rollouts = Rollouts::new(snapshot);
+    let mut reader = rollouts.reader();
+    let copy = String::from("on");
+    static ON: FeatureName = FeatureName::new("on");
+    for i in 0..10 {
+        let unit = format!("unit-{i}");
+        assert!(reader.evaluate("on", &unit).is_enabled());
+        assert!(reader.is_enabled(&copy, &unit));
+        assert!(reader.evaluate_with(&ON, &Context::new(&unit)).is_enabled());
+        assert!(!reader.is_enabled("off", &unit));
+    }
+    let counts = rollouts.metrics().expect("metrics on").snapshot();
+    let on = counts.feature("on").expect("counted");
+    assert_eq!((on.on, on.off), (30, 0));
+    let off = counts.feature("off").expect("counted");
+    assert_eq!((off.on, off.off), (0, 10));
 }
