@@ -312,10 +312,9 @@ impl Rollouts {
     /// (64 slots, picked by the address of the name's text, so the same
     /// literal finds the same slot): when the hint is right, checking the
     /// name there replaces the name lookup, as a
-    /// [`FeatureName`](crate::FeatureName) does. Every
-    /// hint is checked against the feature's name, so two names sharing a
-    /// slot, or a reload that moves features, cost a lookup and nothing
-    /// else.
+    /// [`FeatureName`](crate::FeatureName) does. Every hint is checked
+    /// against the feature's name, so two names sharing a slot, or a reload
+    /// that moves features, cost a lookup and nothing else.
     ///
     /// ```
     /// # use gradual::{Config, FeatureConfig, Rollouts, Snapshot};
