@@ -10,6 +10,12 @@
 //! `hashbrown`'s, which takes the comparison as a closure, and names of up
 //! to 64 bytes are compared as two or four words each, inline. A map of a
 //! few names is a list, scanned.
+//!
+//! Each entry keeps its name's first bytes beside the name's pointer (its
+//! [`Head`]), so a scan or a probe rejects the names it passes, and accepts
+//! a name of up to 16 bytes, without reading the name's text: that read
+//! was a load that waited on the load of its pointer, on every entry
+//! compared.
 
 use core::hash::BuildHasher;
 
@@ -21,6 +27,66 @@ use hashbrown::HashTable;
 pub(crate) struct NameMap<V> {
     table: Table<V>,
     hasher: RandomState,
+}
+
+/// A name's first bytes as two words: all of a name of up to 16 bytes (in
+/// the windows [`same_text`] compares), the first 16 of a longer one. Two
+/// names of one length are equal when their heads are, up to 16 bytes;
+/// beyond, when their heads and the rest of their bytes are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Head([u64; 2]);
+
+impl Head {
+    #[inline(always)]
+    fn of(name: &[u8]) -> Self {
+        let n = name.len();
+        let w4 = |at| u64::from(u32::from_le_bytes(word::<4>(name, at)));
+        let w8 = |at| u64::from_le_bytes(word::<8>(name, at));
+        Head(match n {
+            0 => [0, 0],
+            1..=3 => {
+                let byte = |at: usize| u64::from(name.get(at).copied().unwrap_or(0));
+                [byte(0) | byte(n / 2) << 8 | byte(n - 1) << 16, 0]
+            }
+            4..=7 => [w4(0) | w4(n - 4) << 32, 0],
+            8..=16 => [w8(0), w8(n - 8)],
+            _ => [w8(0), w8(8)],
+        })
+    }
+}
+
+/// One name, its head and its value.
+#[derive(Clone)]
+struct Entry<V> {
+    head: Head,
+    name: Box<str>,
+    value: V,
+}
+
+impl<V> Entry<V> {
+    fn new(name: Box<str>, value: V) -> Self {
+        Entry {
+            head: Head::of(name.as_bytes()),
+            name,
+            value,
+        }
+    }
+
+    /// Whether this is the entry of `name`, whose head is `head`: the
+    /// name's text is read only past 16 bytes, once the heads agree.
+    #[inline(always)]
+    fn is(&self, name: &str, head: Head) -> bool {
+        let (mine, theirs) = (self.name.as_bytes(), name.as_bytes());
+        mine.len() == theirs.len()
+            && self.head == head
+            && (theirs.len() <= 16 || same_bytes(tail(mine), tail(theirs)))
+    }
+}
+
+/// The bytes of `name` past its head (empty for a name of up to 16 bytes).
+#[inline(always)]
+fn tail(name: &[u8]) -> &[u8] {
+    name.get(16..).unwrap_or_default()
 }
 
 /// Up to this many names are scanned rather than hashed.
@@ -35,17 +101,19 @@ const FEW: usize = 8;
 /// are compared side by side.
 #[derive(Clone)]
 enum Table<V> {
-    Few(Vec<(Box<str>, V)>),
-    Many(HashTable<(Box<str>, V)>),
+    Few(Vec<Entry<V>>),
+    Many(HashTable<Entry<V>>),
 }
 
 impl<V: core::fmt::Debug> core::fmt::Debug for NameMap<V> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let entries: &mut dyn Iterator<Item = &(Box<str>, V)> = match &self.table {
+        let entries: &mut dyn Iterator<Item = &Entry<V>> = match &self.table {
             Table::Few(list) => &mut list.iter(),
             Table::Many(table) => &mut table.iter(),
         };
-        f.debug_map().entries(entries.map(|(n, v)| (n, v))).finish()
+        f.debug_map()
+            .entries(entries.map(|e| (&e.name, &e.value)))
+            .finish()
     }
 }
 
@@ -71,20 +139,21 @@ impl<V> NameMap<V> {
     /// `HashMap::insert`.
     pub(crate) fn insert(&mut self, name: Box<str>, value: V) -> Option<V> {
         let hasher = &self.hasher;
+        let head = Head::of(name.as_bytes());
         match &mut self.table {
             Table::Few(list) => {
-                if let Some((_, v)) = list.iter_mut().find(|(n, _)| same_text(n, &name)) {
-                    return Some(core::mem::replace(v, value));
+                if let Some(e) = list.iter_mut().find(|e| e.is(&name, head)) {
+                    return Some(core::mem::replace(&mut e.value, value));
                 }
                 if list.len() < FEW {
-                    list.push((name, value));
+                    list.push(Entry::new(name, value));
                     return None;
                 }
                 // One name too many for a list: hash them all, then insert.
                 let mut table = HashTable::with_capacity(2 * FEW);
                 for entry in core::mem::take(list) {
-                    table.insert_unique(hasher.hash_one(&*entry.0), entry, |(n, _)| {
-                        hasher.hash_one(&**n)
+                    table.insert_unique(hasher.hash_one(&*entry.name), entry, |e| {
+                        hasher.hash_one(&*e.name)
                     });
                 }
                 self.table = Table::Many(table);
@@ -92,14 +161,14 @@ impl<V> NameMap<V> {
             }
             Table::Many(table) => match table.entry(
                 hasher.hash_one(&*name),
-                |(n, _)| same_text(n, &name),
-                |(n, _)| hasher.hash_one(&**n),
+                |e| e.is(&name, head),
+                |e| hasher.hash_one(&*e.name),
             ) {
                 hashbrown::hash_table::Entry::Occupied(mut slot) => {
-                    Some(core::mem::replace(&mut slot.get_mut().1, value))
+                    Some(core::mem::replace(&mut slot.get_mut().value, value))
                 }
                 hashbrown::hash_table::Entry::Vacant(slot) => {
-                    slot.insert((name, value));
+                    slot.insert(Entry::new(name, value));
                     None
                 }
             },
@@ -108,15 +177,12 @@ impl<V> NameMap<V> {
 
     #[inline]
     pub(crate) fn get(&self, name: &str) -> Option<&V> {
-        match &self.table {
-            Table::Few(list) => list
-                .iter()
-                .find(|(n, _)| same_text(n, name))
-                .map(|(_, v)| v),
-            Table::Many(table) => table
-                .find(self.hasher.hash_one(name), |(n, _)| same_text(n, name))
-                .map(|(_, v)| v),
-        }
+        let head = Head::of(name.as_bytes());
+        let entry = match &self.table {
+            Table::Few(list) => list.iter().find(|e| e.is(name, head)),
+            Table::Many(table) => table.find(self.hasher.hash_one(name), |e| e.is(name, head)),
+        };
+        entry.map(|e| &e.value)
     }
 
     #[inline]
@@ -133,7 +199,12 @@ impl<V> NameMap<V> {
 /// words each.
 #[inline]
 pub(crate) fn same_text(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+    same_bytes(a.as_bytes(), b.as_bytes())
+}
+
+/// [`same_text`] of bytes.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;
@@ -186,6 +257,31 @@ mod tests {
                 b[at] = b'#';
                 let b = String::from_utf8(b).expect("ascii");
                 assert!(!same_text(a, &b), "{a:?} vs {b:?}");
+            }
+        }
+    }
+
+    /// An entry is a name's exactly when the two texts are equal: at every
+    /// pair of lengths, and with one byte changed at every position (inside
+    /// the head and past it).
+    #[test]
+    fn an_entry_is_a_name_exactly_when_the_texts_are_equal() {
+        let text: String = (0..48u8).map(|i| char::from(b'a' + i % 26)).collect();
+        for n in 0..=48 {
+            let entry = Entry::new(text[..n].into(), ());
+            for m in 0..=48 {
+                let other = &text[..m];
+                assert_eq!(
+                    entry.is(other, Head::of(other.as_bytes())),
+                    n == m,
+                    "{n} vs {m}"
+                );
+            }
+            for at in 0..n {
+                let mut b = text.as_bytes()[..n].to_vec();
+                b[at] = b'#';
+                let b = String::from_utf8(b).expect("ascii");
+                assert!(!entry.is(&b, Head::of(b.as_bytes())), "{n}: {b:?}");
             }
         }
     }
