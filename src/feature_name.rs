@@ -11,10 +11,12 @@
 //! be shared by every thread (a `static`).
 //!
 //! A [`Reader`](crate::Reader) keeps the same kind of hints for names
-//! given as text ([`NameHints`]), checked the same way.
+//! given as text ([`NameHints`]), checked the same way; and a snapshot's
+//! name index keeps a shared set ([`SharedHints`]) for names given as text
+//! anywhere else.
 
 use std::borrow::Cow;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use crate::Snapshot;
 use crate::names::same_text;
@@ -25,9 +27,11 @@ use crate::names::same_text;
 /// Evaluating through one gives exactly the decision evaluating by the
 /// `&str` name gives, a few nanoseconds sooner: finding a feature by name
 /// hashes the name and probes a table, where a `FeatureName` reads one
-/// position and compares the name there. A [`Reader`](crate::Reader) does
-/// the same for names given as text; a `FeatureName` brings it to
-/// [`Snapshot`] and [`Rollouts`](crate::Rollouts) methods too.
+/// position and compares the name there. Names given as text get the same
+/// from hints kept by a [`Reader`](crate::Reader) and by a snapshot's index,
+/// in slots picked by the text's address, which names can share; a
+/// `FeatureName`'s hint is its own, and works for a name built at run time
+/// as well as for a literal.
 ///
 /// # Examples
 ///
@@ -77,7 +81,7 @@ impl FeatureName {
         if found_at(snapshot, hint, &self.name) {
             return Some(hint);
         }
-        let found = sealed::Find::position_in(&*self.name, snapshot)?;
+        let found = snapshot.index.names.get(&self.name).copied()?;
         self.position.store(found, Ordering::Relaxed);
         Some(found)
     }
@@ -125,8 +129,56 @@ impl NameHints {
 /// that the hit above inlines into the reader's methods.
 #[inline(never)]
 fn look_up(hint: &mut u32, name: &str, snapshot: &Snapshot) -> Option<usize> {
-    let found = sealed::Find::position_in(name, snapshot)?;
+    let found = snapshot.index.names.get(name).copied()?;
     *hint = u32::try_from(found).unwrap_or(u32::MAX);
+    Some(found)
+}
+
+/// Hints shared by every thread, kept with a snapshot's name index (so
+/// snapshots derived by the dial, which keep every feature's position,
+/// share them too): for names given as text outside a
+/// [`Reader`](crate::Reader), as in [`Snapshot::evaluate`] and
+/// [`Rollouts::is_enabled`](crate::Rollouts::is_enabled).
+///
+/// Slots are picked as [`NameHints`]' are, and each hint is checked the
+/// same way. A slot is written once, by the first name found through it:
+/// were a miss to overwrite it, two threads whose names share a slot would
+/// write it in turn on every call, and each write would take the slot's
+/// cache line from the other core. A name whose slot holds another's hint
+/// is looked up, as it would be without hints.
+#[derive(Debug)]
+pub(crate) struct SharedHints([AtomicU32; HINTS]);
+
+impl Default for SharedHints {
+    fn default() -> Self {
+        SharedHints(std::array::from_fn(|_| AtomicU32::new(u32::MAX)))
+    }
+}
+
+impl SharedHints {
+    /// The position of the feature named `name` in `snapshot`, whose index
+    /// these hints belong to.
+    #[inline(always)]
+    pub(crate) fn find(&self, name: &str, snapshot: &Snapshot) -> Option<usize> {
+        let hint = &self.0[slot(name)];
+        // A hint, so a relaxed load: a stale or foreign position is caught
+        // by the check.
+        let position = hint.load(Ordering::Relaxed) as usize;
+        if found_at(snapshot, position, name) {
+            return Some(position);
+        }
+        look_up_shared(hint, name, snapshot)
+    }
+}
+
+/// A missed shared hint: the name lookup, remembered if the slot is free.
+#[inline(never)]
+fn look_up_shared(hint: &AtomicU32, name: &str, snapshot: &Snapshot) -> Option<usize> {
+    let found = snapshot.index.names.get(name).copied()?;
+    if let Ok(position) = u32::try_from(found) {
+        // Only into a free slot; losing the race to another name is fine.
+        let _ = hint.compare_exchange(u32::MAX, position, Ordering::Relaxed, Ordering::Relaxed);
+    }
     Some(found)
 }
 
@@ -210,7 +262,7 @@ pub(crate) mod sealed {
     impl Find for str {
         #[inline]
         fn position_in(&self, snapshot: &Snapshot) -> Option<usize> {
-            snapshot.index.get(self).copied()
+            snapshot.index.hints.find(self, snapshot)
         }
 
         #[inline(always)]
@@ -261,7 +313,8 @@ pub(crate) mod sealed {
 #[cfg(test)]
 mod tests {
     use super::{NameHints, slot};
-    use crate::{Config, FeatureConfig, Snapshot};
+    use crate::{Config, FeatureConfig, Percentage, Snapshot};
+    use std::sync::atomic::Ordering::Relaxed;
 
     fn snapshot(names: &[&str]) -> Snapshot {
         let mut config = Config::new("r");
@@ -321,5 +374,58 @@ mod tests {
             .expect("valid");
         assert_eq!(hints.find(name, &small), None);
         assert_eq!(hints.find("search", &small), Some(0));
+    }
+
+    #[test]
+    fn a_shared_slot_keeps_the_first_name_and_the_others_are_looked_up() {
+        let alphas = String::from("alpha___");
+        let betas = "beta____".repeat(512);
+        let (alpha, beta) = sharing_a_slot(&alphas, &betas);
+        let snapshot = snapshot(&["alpha___", "beta____"]);
+        let hints = &snapshot.index.hints;
+        for _ in 0..3 {
+            assert_eq!(hints.find(alpha, &snapshot), Some(0));
+            assert_eq!(hints.find(beta, &snapshot), Some(1));
+            assert_eq!(
+                hints.0[slot(alpha)].load(Relaxed),
+                0,
+                "alpha keeps the slot"
+            );
+        }
+        // Through the public methods, by text.
+        assert_eq!(snapshot.feature(beta).map(|f| f.name()), Some("beta____"));
+        assert_eq!(snapshot.feature(alpha).map(|f| f.name()), Some("alpha___"));
+    }
+
+    #[test]
+    fn a_wrong_shared_hint_is_caught_and_not_believed() {
+        let snapshot = snapshot(&["checkout", "search"]);
+        let name = "checkout";
+        let hints = &snapshot.index.hints;
+        // The slot points at `search`, or past the end: both are checked.
+        for wrong in [1, 999] {
+            hints.0[slot(name)].store(wrong, Relaxed);
+            assert_eq!(hints.find(name, &snapshot), Some(0));
+            assert_eq!(snapshot.feature(name).map(|f| f.name()), Some("checkout"));
+        }
+        assert_eq!(hints.find("absent", &snapshot), None);
+    }
+
+    #[test]
+    fn shared_hints_go_with_the_index() {
+        let first = snapshot(&["checkout", "search"]);
+        assert_eq!(first.index.hints.find("search", &first), Some(1));
+        // A dial change keeps every position, and the index with its hints.
+        let dialed = first
+            .with_percentage("search", Percentage::from_percent(5).expect("valid"))
+            .expect("known feature");
+        assert!(std::sync::Arc::ptr_eq(&first.index, &dialed.index));
+        // A new config has an index of its own, and finds by its own.
+        let reordered = snapshot(&["search", "checkout"]);
+        assert_eq!(reordered.index.hints.find("search", &reordered), Some(0));
+        assert_eq!(
+            reordered.feature("search").map(|f| f.name()),
+            Some("search")
+        );
     }
 }

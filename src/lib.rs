@@ -103,18 +103,22 @@
 //!
 //! # What it costs, and what is guaranteed
 //!
-//! - Evaluation is a name lookup (a fast non-cryptographic hash), then the
-//!   steps above; only a step that needs a bucket hashes the key with MD5,
-//!   once, from a per-feature prefix (one compression for keys up to 55
-//!   bytes, skipping the steps that only read the salt). It never
-//!   allocates, never locks, never panics. On a hot path, keep a
-//!   [`Reader`] per thread ([`Rollouts::reader`]): it re-reads the serving
-//!   snapshot with one atomic load while nothing is swapped, and it
-//!   remembers where it last found each feature named by text, so the name
-//!   lookup becomes one compare of the name where it was. Elsewhere (a [`Snapshot`], a
-//!   [`Rollouts`] handle) name hot features with [`FeatureName`]s (a
-//!   `static` each), which remember the same for themselves: every
-//!   evaluation method takes one where it takes a `&str`.
+//! - Evaluation finds the feature by name, then takes the steps above;
+//!   only a step that needs a bucket hashes the key with MD5, once, from a
+//!   per-feature prefix (one compression for keys up to 55 bytes, skipping
+//!   the steps that only read the salt). It never allocates, never locks,
+//!   never panics.
+//! - Finding a feature is a name lookup (a fast non-cryptographic hash and
+//!   a probe), skipped where a hint remembers where the name was found:
+//!   the hint is checked against the name of the feature there, and a
+//!   wrong one costs the lookup and nothing else. A snapshot's index keeps
+//!   64 hints shared by all threads, by the address of the name's text (a
+//!   literal comes back at one address); each is claimed by the first name
+//!   found through it. On a hot path, keep a [`Reader`] per thread
+//!   ([`Rollouts::reader`]): it re-reads the serving snapshot with one
+//!   atomic load while nothing is swapped, and keeps 64 hints of its own,
+//!   which follow the names it is asked for. A [`FeatureName`] (a `static`
+//!   each) carries its own hint, for every method that takes a `&str`.
 //! - Many keys at once are hashed side by side (SIMD lanes where the CPU has
 //!   them): [`Snapshot::evaluate_all`] for every feature of one unit,
 //!   [`buckets`] for one feature over many units.

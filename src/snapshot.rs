@@ -10,6 +10,7 @@ use core::fmt;
 use std::sync::Arc;
 
 use crate::bucket::KeyPrefix;
+use crate::feature_name::{SharedHints, sealed};
 use crate::metrics::Exposure;
 use crate::names::NameMap;
 use crate::rules::{Rule, Segment};
@@ -41,12 +42,29 @@ pub struct Snapshot {
     pub(crate) features: Vec<Arc<Feature>>,
     /// Name → position in `features`. Names never change on a dial, so
     /// derived snapshots share it.
-    pub(crate) index: Arc<NameMap<usize>>,
+    pub(crate) index: Arc<Index>,
     pub(crate) segments: Arc<[Segment]>,
     pub(crate) segment_configs: Arc<[SegmentConfig]>,
     /// Exposure counters, attached when the snapshot goes live in a handle
     /// that records metrics.
     pub(crate) exposure: Option<Arc<Exposure>>,
+}
+
+/// A snapshot's name index: each feature's position by name, and the
+/// hints that skip the lookup for names given as text.
+#[derive(Debug, Default)]
+pub(crate) struct Index {
+    pub(crate) names: NameMap<usize>,
+    pub(crate) hints: SharedHints,
+}
+
+impl From<NameMap<usize>> for Index {
+    fn from(names: NameMap<usize>) -> Self {
+        Index {
+            names,
+            hints: SharedHints::default(),
+        }
+    }
 }
 
 /// Which config a snapshot came from, and how many dial changes were made
@@ -420,9 +438,8 @@ impl Snapshot {
     /// The feature of that name, if any.
     #[inline]
     pub fn feature(&self, name: &str) -> Option<&Feature> {
-        self.index
-            .get(name)
-            .and_then(|&i| self.features.get(i))
+        sealed::Find::position_in(name, self)
+            .and_then(|i| self.features.get(i))
             .map(|f| &**f)
     }
 
@@ -464,7 +481,7 @@ impl Snapshot {
         name: &str,
         change: impl FnOnce(&mut Feature),
     ) -> Result<Self, DialError> {
-        let Some(&i) = self.index.get(name) else {
+        let Some(&i) = self.index.names.get(name) else {
             return Err(DialError::UnknownFeature {
                 feature: name.to_owned(),
                 revision: self.revision.to_string(),

@@ -258,7 +258,7 @@ fn build(config: &Config, mut problems: Problems) -> Result<Snapshot, Vec<Config
     Ok(Snapshot {
         revision: Revision::new(&config.revision),
         features,
-        index: Arc::new(index),
+        index: Arc::new(index.into()),
         segments: segments.into(),
         // Filled in by the caller, which may own the config.
         segment_configs: Arc::from([]),

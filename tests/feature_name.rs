@@ -1,6 +1,7 @@
-//! `FeatureName`: evaluating through a name that remembers where it found
-//! its feature gives exactly the decision of evaluating by the `&str` name,
-//! whatever snapshots it has seen before and however many threads share it.
+//! `FeatureName`, and names given as text (which a reader and a snapshot's
+//! index remember where they found): evaluating through a name that
+//! remembers gives exactly the decision of the name looked up, whatever
+//! snapshots it has seen before and however many threads share it.
 
 mod common;
 
@@ -65,10 +66,11 @@ proptest! {
 
     /// Through a sequence of snapshots that add, remove and reorder
     /// features, one set of names (including names no snapshot has) keeps
-    /// giving the decision of the `&str` name, in the snapshot and through
-    /// a reader of a handle that serves the sequence; and so do names given
-    /// as text to a reader (which remembers where it found them): the same
-    /// literals each time, and copies at new addresses.
+    /// giving the decision of the name looked up, in the snapshot and
+    /// through a reader of a handle that serves the sequence; and so do
+    /// names given as text (which a reader and a snapshot's index remember
+    /// where they found): the same literals each time, and copies at new
+    /// addresses.
     #[test]
     fn always_the_decision_of_the_str_name(sequence in snapshots()) {
         let names: Vec<FeatureName> = NAMES.iter().map(|n| FeatureName::from(n.to_string())).collect();
@@ -84,7 +86,12 @@ proptest! {
                 }
                 for context in [Context::new(unit), Context::new(unit).with_attributes(&attributes)] {
                     for (name, text) in names.iter().zip(NAMES) {
-                        let want = snapshot.evaluate_with(text, &context);
+                        // The reference: a new name, which remembers nothing
+                        // yet, so it is looked up.
+                        let want = snapshot.evaluate_with(&FeatureName::from(text.to_string()), &context);
+                        prop_assert_eq!(snapshot.evaluate_with(text, &context), want);
+                        prop_assert_eq!(snapshot.evaluate_with(&text.to_string(), &context), want);
+                        prop_assert_eq!(rollouts.is_enabled_with(text, &context), want.is_enabled());
                         prop_assert_eq!(snapshot.evaluate_with(name, &context), want);
                         prop_assert_eq!(reader.is_enabled_with(name, &context), want.is_enabled());
                         prop_assert_eq!(reader.evaluate_with(text, &context), want);
@@ -124,6 +131,32 @@ fn one_name_shared_by_threads_on_snapshots_that_disagree() {
                         snapshot.revision()
                     );
                     assert_eq!(decision.reason(), Reason::InRollout);
+                }
+            });
+        }
+    });
+}
+
+/// Threads name every feature of one snapshot by text, each through
+/// copies at addresses of its own, so they race to claim the slots of the
+/// snapshot's shared hints: every name still finds its own feature.
+#[test]
+fn threads_racing_for_shared_hints_each_find_their_own_feature() {
+    // Kinds by position: a unit's decision differs between most features.
+    let features: Vec<(usize, u8, u8)> = (0..NAMES.len()).map(|i| (i, i as u8, 50)).collect();
+    let snapshot = snapshot(1, &features);
+    std::thread::scope(|scope| {
+        for t in 0..4 {
+            let snapshot = &snapshot;
+            scope.spawn(move || {
+                for i in 0..2_000 {
+                    let unit = format!("unit-{}", i % 7);
+                    for text in NAMES {
+                        let copy = text.to_string();
+                        let want = snapshot.evaluate(&FeatureName::from(text.to_string()), &unit);
+                        assert_eq!(snapshot.evaluate(&copy, &unit), want, "thread {t}: {text}");
+                        assert_eq!(snapshot.evaluate(text, &unit), want, "thread {t}: {text}");
+                    }
                 }
             });
         }
