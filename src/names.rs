@@ -64,6 +64,7 @@ struct Entry<V> {
 }
 
 impl<V> Entry<V> {
+    #[cfg(test)]
     fn new(name: Box<str>, value: V) -> Self {
         Entry {
             head: Head::of(name.as_bytes()),
@@ -146,7 +147,7 @@ impl<V> NameMap<V> {
                     return Some(core::mem::replace(&mut e.value, value));
                 }
                 if list.len() < FEW {
-                    list.push(Entry::new(name, value));
+                    list.push(Entry { head, name, value });
                     return None;
                 }
                 // One name too many for a list: hash them all, then insert.
@@ -168,7 +169,7 @@ impl<V> NameMap<V> {
                     Some(core::mem::replace(&mut slot.get_mut().value, value))
                 }
                 hashbrown::hash_table::Entry::Vacant(slot) => {
-                    slot.insert(Entry::new(name, value));
+                    slot.insert(Entry { head, name, value });
                     None
                 }
             },
