@@ -310,6 +310,20 @@ impl KeyPrefix {
         }
     }
 
+    /// The salt as a batch of many salts takes it: laid out as its keys'
+    /// first block when `salt ‖ ':'` fits in one (`template` is then that
+    /// prefix and zeros), else as bytes.
+    pub(crate) fn lane_salt<'a>(&'a self, salt: &'a [u8]) -> crate::lanes::Salt<'a> {
+        if self.used == self.len {
+            crate::lanes::Salt::Laid {
+                block: &self.template,
+                prefix: self.len,
+            }
+        } else {
+            crate::lanes::Salt::Bytes(salt)
+        }
+    }
+
     /// The round-1 steps `mid` has taken: the whole prefix words in
     /// `template` (at most 15).
     #[inline]

@@ -377,7 +377,7 @@ impl Snapshot {
         const CHUNK: usize = 64;
         let n = out.len().min(self.features.len());
         let unit = context.unit().as_bytes();
-        let mut salts: [&[u8]; CHUNK] = [&[]; CHUNK];
+        let mut salts = [crate::lanes::Salt::Bytes(&[]); CHUNK];
         let mut hashed = [usize::MAX; CHUNK];
         let mut digests = [[0u8; 16]; CHUNK];
         for start in (0..n).step_by(CHUNK) {
@@ -385,7 +385,7 @@ impl Snapshot {
             let mut k = 0;
             for (i, f) in self.features[start..end].iter().enumerate() {
                 if crate::eval::wants_digest(f) {
-                    salts[k] = f.salt().as_bytes();
+                    salts[k] = f.key.lane_salt(f.salt().as_bytes());
                     hashed[k] = start + i;
                     k += 1;
                 }
