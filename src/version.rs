@@ -40,47 +40,24 @@ impl<'a> Version<'a> {
     /// Parses `[v]MAJOR[.MINOR[.PATCH]][-PRERELEASE][+BUILD]`; `None` if it
     /// is not a version.
     ///
-    /// One pass over the bytes: a version attribute is parsed on every
-    /// request that tests it.
+    /// Inline, and one pass over the bytes: a version attribute is parsed
+    /// on every request that tests it, and a plain release comes back in
+    /// registers with no call.
+    #[inline]
     pub fn parse(text: &'a str) -> Option<Self> {
         let bytes = text.as_bytes();
-        let mut i = usize::from(matches!(bytes.first(), Some(b'v' | b'V')));
-        // MAJOR[.MINOR[.PATCH]]: `part` counts the dots seen, `digits` the
-        // digits of the current part.
-        // The current part's number stays in a register, `n`, until its
-        // dot: through an indexed array it went to memory and back on
-        // every digit.
-        let mut triple = [0u64; 3];
-        let mut part = 0;
-        let mut n = 0u64;
-        let mut digits = 0usize;
-        while let Some(&b) = bytes.get(i) {
-            let digit = b.wrapping_sub(b'0');
-            if digit < 10 {
-                // Up to 19 digits always fit a u64, so only a longer
-                // number pays for overflow checks.
-                n = if digits < 19 {
-                    n * 10 + u64::from(digit)
-                } else {
-                    n.checked_mul(10)?.checked_add(u64::from(digit))?
-                };
-                digits += 1;
-            } else if b == b'.' && digits > 0 && part < 2 {
-                triple[part] = n;
-                part += 1;
-                n = 0;
-                digits = 0;
-            } else {
-                break;
+        let start = usize::from(matches!(bytes.first(), Some(b'v' | b'V')));
+        // Each part is read by its own copy of one short loop, rather than
+        // one loop over all three that tracks which part it is in.
+        let (major, mut at) = leading_number(bytes, start)?;
+        let (mut minor, mut patch) = (0, 0);
+        if bytes.get(at) == Some(&b'.') {
+            (minor, at) = leading_number(bytes, at + 1)?;
+            if bytes.get(at) == Some(&b'.') {
+                (patch, at) = leading_number(bytes, at + 1)?;
             }
-            i += 1;
         }
-        if digits == 0 {
-            return None;
-        }
-        triple[part] = n;
-        let [major, minor, patch] = triple;
-        if i == bytes.len() {
+        if at == bytes.len() {
             // The common case: a plain release.
             return Some(Version {
                 major,
@@ -89,8 +66,15 @@ impl<'a> Version<'a> {
                 pre: "",
             });
         }
-        // Only ASCII was read so far, so `i` is a character boundary.
-        let rest = text.get(i..)?;
+        // Only ASCII was read so far, so `at` is a character boundary.
+        Self::with_suffix(text.get(at..)?, (major, minor, patch))
+    }
+
+    /// The version `triple` with `rest`, the text after its numbers: a
+    /// pre-release and build metadata, or `None` if `rest` is neither. Out
+    /// of line: most versions are plain releases.
+    #[inline(never)]
+    fn with_suffix(rest: &'a str, triple: (u64, u64, u64)) -> Option<Self> {
         let (pre, build) = match rest.as_bytes().first() {
             Some(b'-') => match rest[1..].split_once('+') {
                 Some((pre, build)) => (pre, Some(build)),
@@ -103,12 +87,7 @@ impl<'a> Version<'a> {
         if !pre_ok || build.is_some_and(|b| !valid_identifiers(b)) {
             return None;
         }
-        Some(Version {
-            major,
-            minor,
-            patch,
-            pre,
-        })
+        Some(Version::from_parts(triple, pre))
     }
 
     pub(crate) const fn from_parts(triple: (u64, u64, u64), pre: &'a str) -> Self {
@@ -129,6 +108,29 @@ impl<'a> Version<'a> {
     pub fn pre_release(&self) -> &'a str {
         self.pre
     }
+}
+
+/// The decimal number at the start of `bytes[at..]` and where it ends;
+/// `None` if there is no digit there, or the number overflows a `u64`.
+#[inline(always)]
+fn leading_number(bytes: &[u8], at: usize) -> Option<(u64, usize)> {
+    let mut end = at;
+    let mut n = 0u64;
+    while let Some(&b) = bytes.get(end) {
+        let digit = b.wrapping_sub(b'0');
+        if digit >= 10 {
+            break;
+        }
+        // Up to 19 digits always fit a u64, so only a longer number pays
+        // for overflow checks.
+        n = if end - at < 19 {
+            n * 10 + u64::from(digit)
+        } else {
+            n.checked_mul(10)?.checked_add(u64::from(digit))?
+        };
+        end += 1;
+    }
+    (end > at).then_some((n, end))
 }
 
 fn number(part: &str) -> Option<u64> {
