@@ -75,8 +75,9 @@
 //! ahead as its keys' first block ([`Salt::Laid`], which a snapshot keeps
 //! per feature) and places the unit once per batch in a [`UnitWindow`]:
 //! a one-block key is then the OR of two 64-byte runs and its length,
-//! written in five stores. That took evaluate-all over 50 features from
-//! 0.27× to 0.25× of 50 single evaluations (AVX2, criterion medians).
+//! written in five stores. In one criterion run each, that took
+//! evaluate-all over 50 features from 0.27× to 0.25× of 50 single
+//! evaluations on AVX2 (the README has the spread over several runs).
 //!
 //! # Dispatch
 //!
