@@ -77,7 +77,9 @@
 //! a one-block key is then the OR of two 64-byte runs and its length,
 //! written in five stores. In one criterion run each, that took
 //! evaluate-all over 50 features from 0.27× to 0.25× of 50 single
-//! evaluations on AVX2 (the README has the spread over several runs).
+//! evaluations on AVX2 (the README has the spread over several runs);
+//! in `benches/lanes.rs`, one run after it, the 50 salts' digests alone
+//! took 0.15× of 50 single hashes on AVX2 and 0.27× on portable 8 lanes.
 //!
 //! # Dispatch
 //!
