@@ -52,12 +52,14 @@
 //! Measured with `benches/lanes.rs` on a shared (noisy) 2-core AMD EPYC
 //! Zen 4 virtual machine, as ratios to the single-key path hashing the same
 //! 50 keys of 31 to 41 bytes one by one (about 110 ns a key there); the
-//! ranges span several runs:
+//! ranges span several runs, with two registers on AVX2 (the row below
+//! them is the current three):
 //!
 //! | path | 50 keys, one salt | 50 salts, one unit |
 //! |---|---:|---:|
 //! | AVX-512 (the `avx512` feature) | 0.15–0.17× | 0.15–0.19× |
 //! | AVX2 | 0.16–0.19× | 0.15–0.21× |
+//! | AVX2, three registers (one run) | 0.16× | 0.145× |
 //! | portable, 8 lanes | 0.27–0.33× | 0.29–0.32× |
 //! | portable, 4 lanes | 0.33–0.40× | 0.33–0.42× |
 //!
