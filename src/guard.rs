@@ -473,7 +473,7 @@ impl<C: Clock> Guard<C> {
         if !missing {
             return;
         }
-        let stripes = crate::striped::default_stripes();
+        let stripes = crate::striped::DEFAULT_STRIPES;
         let mut next: Outcomes = (**current).clone();
         for f in snapshot.features().filter(|f| f.guard().is_some()) {
             next.entry(f.name().into())

@@ -87,10 +87,12 @@ pub(crate) struct Exposure {
 }
 
 impl Metrics {
-    /// A registry with as many stripes as the machine has hardware threads
-    /// (at most 8).
+    /// A registry with four stripes. A service with more threads counting
+    /// at once can give it more, one per hardware thread for instance:
+    /// `Metrics::with_stripes(std::thread::available_parallelism()?.get())`
+    /// (the crate does not ask by itself: on Linux, asking reads files).
     pub fn new() -> Self {
-        Self::with_stripes(crate::striped::default_stripes())
+        Self::with_stripes(crate::striped::DEFAULT_STRIPES)
     }
 
     /// A registry with `stripes` stripes (at least 1, rounded up to a power
