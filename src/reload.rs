@@ -76,8 +76,9 @@ pub struct ReloadStatus {
     pub last_success: Option<SystemTime>,
     /// When the last reload was tried.
     pub last_attempt: Option<SystemTime>,
-    /// The last failure's message, cleared by the next applied config (or
-    /// the next fetch, for a source error).
+    /// The last failure's message, cleared by the next applied config (or,
+    /// after a source error, by the next answer from the source, unless
+    /// the config it holds is one that was rejected).
     pub last_error: Option<String>,
     /// Failures since the last success.
     pub consecutive_failures: u32,
@@ -98,6 +99,9 @@ struct Progress {
     last_success: Option<SystemTime>,
     last_attempt: Option<SystemTime>,
     last_error: Option<String>,
+    /// Why the source's latest config was rejected, while it stands: an
+    /// "unchanged" answer repeats that config, so it still fails.
+    rejected: Option<String>,
     consecutive_failures: u32,
     applied: u64,
 }
@@ -128,10 +132,12 @@ impl<S: Source, C: Clock> Reloader<S, C> {
     /// label aside) is applied all the same, so the revision serving is
     /// always the source's latest.
     ///
-    /// [`Reload::Unchanged`] repeats the source's previous answer: after a
-    /// failed reload it leaves the failure standing in the
+    /// [`Reload::Unchanged`] repeats the source's latest config: after that
+    /// config was rejected it leaves the failure standing in the
     /// [status](Self::status) (the source still holds a config that cannot
-    /// go live), and only a successful fetch and swap clears it.
+    /// go live), and only a config that goes live clears it. After a
+    /// source error (the source could not answer), an unchanged answer is
+    /// a success: the source is back, and what it holds is serving.
     pub fn reload(&mut self) -> Result<Reload, ReloadError<S::Error>> {
         let now = self.clock.now();
         let serving = self.rollouts.revision();
@@ -153,17 +159,25 @@ impl<S: Source, C: Clock> Reloader<S, C> {
         let mut progress = self.status.lock().unwrap_or_else(PoisonError::into_inner);
         progress.last_attempt = Some(now);
         match &outcome {
-            // "Unchanged" repeats the source's last answer; if that answer
-            // was rejected, it still is, and the status must keep saying so.
-            Ok(Reload::Unchanged) if progress.last_error.is_some() => {}
+            // "Unchanged" repeats the source's latest config; if that config
+            // was rejected, it still is, and the status must keep saying so
+            // (even after a source error in between).
+            Ok(Reload::Unchanged) if progress.rejected.is_some() => {
+                progress.last_error = progress.rejected.clone();
+            }
             Ok(reload) => {
                 progress.last_success = Some(now);
                 progress.last_error = None;
+                progress.rejected = None;
                 progress.consecutive_failures = 0;
                 progress.applied += u64::from(matches!(reload, Reload::Applied(_)));
             }
             Err(e) => {
-                progress.last_error = Some(e.to_string());
+                let message = e.to_string();
+                if matches!(e, ReloadError::Invalid(_)) {
+                    progress.rejected = Some(message.clone());
+                }
+                progress.last_error = Some(message);
                 progress.consecutive_failures = progress.consecutive_failures.saturating_add(1);
             }
         }

@@ -107,19 +107,19 @@ fn source_errors_keep_serving_and_are_reported() {
     );
     assert_eq!(s.consecutive_failures, 2);
 
-    // "Unchanged" after a failure repeats the failing answer: still failing.
+    // The source answers again, "unchanged": it is back, and what it
+    // holds (r1) is serving. A success.
     clock.advance(Duration::from_secs(30));
     assert_eq!(reloader.reload().expect("unchanged"), Reload::Unchanged);
     let s = status.get();
-    assert_eq!(s.last_success, Some(t1));
-    assert_eq!(s.last_attempt, Some(t1 + Duration::from_secs(90)));
+    let t2 = t1 + Duration::from_secs(90);
+    assert_eq!((s.last_success, s.last_attempt), (Some(t2), Some(t2)));
     assert_eq!(
-        s.last_error.as_deref(),
-        Some("fetching config failed: timed out")
+        (s.last_error, s.consecutive_failures, s.applied),
+        (None, 0, 1)
     );
-    assert_eq!(s.consecutive_failures, 2);
 
-    // A good config clears it.
+    // A new config goes live.
     clock.advance(Duration::from_secs(30));
     assert!(matches!(reloader.reload(), Ok(Reload::Applied(_))));
     let s = status.get();
@@ -151,6 +151,33 @@ fn a_rejected_config_stays_reported_while_the_source_holds_it() {
     source.set(good("r3", 10));
     reloader.reload().expect("r3");
     assert_eq!(reloader.status().last_error, None);
+}
+
+#[test]
+fn a_rejected_config_stays_reported_across_a_source_error() {
+    let source = Scripted {
+        script: vec![
+            Ok(Fetch::Config(good("r1", 50))),
+            Ok(Fetch::Config(good("r2", 140))),
+            Err(std::io::Error::other("timed out")),
+            Ok(Fetch::Unchanged),
+        ],
+        fetches: Arc::default(),
+    };
+    let rollouts = Rollouts::default();
+    let mut reloader = Reloader::new(source, rollouts.clone());
+    reloader.reload().expect("r1");
+    assert!(matches!(reloader.reload(), Err(ReloadError::Invalid(_))));
+    assert!(matches!(reloader.reload(), Err(ReloadError::Source(_))));
+    // Unchanged since its last config: r2, which was rejected.
+    assert_eq!(reloader.reload().expect("unchanged"), Reload::Unchanged);
+    let s = reloader.status();
+    assert_eq!(
+        s.last_error.as_deref(),
+        Some("config rejected: feature `checkout`: percentage 140 is out of range (0..=100)")
+    );
+    assert_eq!(s.consecutive_failures, 2);
+    assert_eq!(s.serving.to_string(), "r1");
 }
 
 #[test]
