@@ -133,11 +133,12 @@ fn leading_number(bytes: &[u8], at: usize) -> Option<(u64, usize)> {
     (end > at).then_some((n, end))
 }
 
-fn number(part: &str) -> Option<u64> {
-    if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    part.parse().ok()
+/// A numeric pre-release identifier's digits, leading zeros stripped; `None`
+/// if `id` is not all digits. Compared by length, then as text: numerically,
+/// at any length (a `u64` would stop at 20 digits).
+fn digits(id: &str) -> Option<&str> {
+    let all_digits = !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
+    all_digits.then(|| id.trim_start_matches('0'))
 }
 
 fn valid_identifiers(text: &str) -> bool {
@@ -160,8 +161,8 @@ fn compare_pre(a: &str, b: &str) -> Ordering {
             (None, Some(_)) => return Ordering::Less,
             (Some(_), None) => return Ordering::Greater,
             (Some(x), Some(y)) => {
-                let order = match (number(x), number(y)) {
-                    (Some(m), Some(n)) => m.cmp(&n),
+                let order = match (digits(x), digits(y)) {
+                    (Some(m), Some(n)) => m.len().cmp(&n.len()).then_with(|| m.cmp(n)),
                     (Some(_), None) => Ordering::Less,
                     (None, Some(_)) => Ordering::Greater,
                     (None, None) => x.cmp(y),
@@ -240,12 +241,39 @@ mod tests {
     }
 
     #[test]
+    fn numeric_pre_release_identifiers_compare_as_numbers_at_any_length() {
+        // Past a u64 (20 digits and more), still numbers: by value, and
+        // before any text identifier.
+        let chain = [
+            "1.0.0-2",
+            "1.0.0-010",
+            "1.0.0-99999999999999999999",
+            "1.0.0-100000000000000000000",
+            "1.0.0-0100000000000000000001",
+            "1.0.0--x",
+            "1.0.0-x",
+        ];
+        for pair in chain.windows(2) {
+            assert!(v(pair[0]) < v(pair[1]), "{} < {}", pair[0], pair[1]);
+            assert!(v(pair[1]) > v(pair[0]), "{} > {}", pair[1], pair[0]);
+        }
+        assert_eq!(v("1.0.0-beta.007"), v("1.0.0-beta.7"));
+    }
+
+    #[test]
     fn lenient_forms() {
         assert_eq!(v("2"), v("2.0.0"));
         assert_eq!(v("2.3"), v("2.3.0"));
         assert_eq!(v("v2.3.1"), v("2.3.1"));
         assert_eq!(v("2.3.1+build.5"), v("2.3.1"));
         assert!(v("10.0") > v("9.99.99"));
+    }
+
+    fn number(part: &str) -> Option<u64> {
+        if part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        part.parse().ok()
     }
 
     /// The first, split-based parser: the single-pass one must agree with it.
