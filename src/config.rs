@@ -24,8 +24,8 @@
 //! | `features[].name` | string, non-empty, no surrounding whitespace | required | the feature's name, and the salt of its buckets |
 //! | `features[].enabled` | bool | `true` | the kill switch: `false` turns the feature off for everyone |
 //! | `features[].percentage` | number `0..=100`, at most two decimals | `0` | the share of units in the rollout |
-//! | `features[].allow` | list of unit ids | `[]` | units always on (unless denied) |
-//! | `features[].deny` | list of unit ids | `[]` | units always off; deny wins over allow |
+//! | `features[].allow` | list of unit ids | `[]` | units always on |
+//! | `features[].deny` | list of unit ids | `[]` | units always off; no unit may be on both lists |
 //! | `features[].salt` | string, non-empty | the name | the salt of its buckets ([the contract](mod@crate::bucket)) |
 //! | `features[].bucket_by` | attribute name | the unit id | a string attribute to bucket on (`org_id`) |
 //! | `features[].prerequisites` | list of `{feature, variant?}` | `[]` | features that must evaluate on (to that variant) |
@@ -182,10 +182,11 @@ pub struct FeatureConfig {
     /// The rollout percentage, `0..=100`, in steps of at least 0.01.
     #[serde(default)]
     pub percentage: f64,
-    /// Unit ids that always get the feature (unless denied).
+    /// Unit ids that always get the feature.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allow: Vec<String>,
-    /// Unit ids that never get the feature; deny wins over allow.
+    /// Unit ids that never get the feature. A unit on both lists is a
+    /// validation error.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deny: Vec<String>,
     /// The salt of the feature's buckets; the feature's name when absent.

@@ -133,7 +133,8 @@ pub enum Reason<'s> {
         index: usize,
         /// The rule's name, if it has one.
         name: Option<&'s str>,
-        /// The first segment the rule refers to, if any.
+        /// The first segment the rule requires the unit to be in, if any (a
+        /// negated segment condition is not named: the unit is outside it).
         segment: Option<&'s str>,
     },
     /// The feature buckets by an attribute the context lacks (or that is

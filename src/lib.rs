@@ -80,7 +80,7 @@
 //! 4. The unit id is on the deny list: **off**, [`Reason::Denied`].
 //! 5. The unit id is on the allow list: **on**, [`Reason::Allowed`].
 //! 6. The first targeting rule whose conditions all hold decides, with
-//!    [`Reason::Rule`] (its index, name, and first segment): `serve: on` is
+//!    [`Reason::Rule`] (its index, name, and the first segment it requires): `serve: on` is
 //!    **on**, `serve: off` is **off**, `variant` is **on** with that
 //!    variant, and `percentage` is **on** when the unit's bucket is below
 //!    the rule's percentage, else **off**.

@@ -13,7 +13,8 @@ pub(crate) struct Rule {
     pub(crate) name: Option<Box<str>>,
     pub(crate) conditions: Box<[Condition]>,
     pub(crate) action: Action,
-    /// The first segment the rule's conditions refer to, for the reason.
+    /// The first segment the rule's conditions require (not negated), for
+    /// the reason.
     pub(crate) segment: Option<usize>,
 }
 

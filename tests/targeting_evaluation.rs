@@ -386,3 +386,38 @@ fn a_salt_keeps_buckets_across_a_rename() {
         "checkout"
     );
 }
+
+#[test]
+fn a_rule_reason_names_the_first_segment_it_requires_never_a_negated_one() {
+    let in_beta = || {
+        SegmentConfig::new("beta").condition(ConditionConfig::new("groups", Operator::In, ["beta"]))
+    };
+    let s = snapshot(
+        Config::new("r1")
+            .segment(in_beta())
+            .segment(SegmentConfig::new("staff").condition(ConditionConfig::new(
+                "staff",
+                Operator::Equals,
+                [true],
+            )))
+            .feature(
+                FeatureConfig::new("f").rule(
+                    RuleConfig::new(Serve::On)
+                        .condition(ConditionConfig::segment("beta").negate())
+                        .condition(ConditionConfig::segment("staff")),
+                ),
+            ),
+    );
+    let context = [("staff", Value::Bool(true))];
+    let d = s.evaluate_with("f", &Context::new("u").with_attributes(&context));
+    assert!(d.is_enabled());
+    assert_eq!(
+        d.reason(),
+        Reason::Rule {
+            index: 0,
+            name: None,
+            segment: Some("staff")
+        },
+        "outside beta, inside staff: staff is the segment that let the unit in"
+    );
+}
