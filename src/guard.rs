@@ -27,7 +27,8 @@
 //! - **roll back** when `d > δ` and `d − z·se > 0`: the increase is larger
 //!   than tolerated *and* statistically significant;
 //! - **healthy** when `d + z·se ≤ δ`: the increase is confidently within
-//!   tolerance (the ramp may take its next step);
+//!   tolerance (the ramp may take its next step: one step, however far its
+//!   plan has run ahead, so each step is judged before the next);
 //! - **inconclusive** otherwise (the ramp holds where it is).
 //!
 //! With a latency bound, mean latencies are compared the same way (means
@@ -56,7 +57,10 @@
 //! - **A rollback is immediate and sticks**: the feature goes to 0% through
 //!   [`Rollouts::halt`] with the verdict as its cause, and stays there —
 //!   across ramps, reloads and rollbacks — until a person calls
-//!   [`Rollouts::resume`].
+//!   [`Rollouts::resume`]. The ramp then starts again from its first step.
+//! - **A person's halt stops the ramp, not the guard**: a feature halted
+//!   above 0% ([`Rollouts::halt`], to pause a ramp) is still judged, and
+//!   rolled back if its new path degrades.
 //!
 //! The tests in `tests/guard_quality.rs` check both bounds over many
 //! seeded simulations.
@@ -361,12 +365,6 @@ impl<C: Clock> Guard<C> {
         self.track_guarded_features();
         let mut events = Vec::new();
         let snapshot = self.rollouts.snapshot();
-        let halted: Vec<String> = self
-            .rollouts
-            .halts()
-            .into_iter()
-            .map(|h| h.feature)
-            .collect();
         let outcomes = self.outcomes.load();
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
 
@@ -375,7 +373,10 @@ impl<C: Clock> Guard<C> {
             else {
                 continue;
             };
-            if halted.iter().any(|h| h == feature.name()) {
+            // A feature at 0% (rolled back, or not started) has no new path
+            // to judge. One that a person halted above 0% is still judged:
+            // the halt stops its ramp, not its guard.
+            if feature.percentage() == Percentage::ZERO {
                 continue;
             }
             let judging = state.entry(feature.name().to_owned()).or_default();
@@ -383,8 +384,9 @@ impl<C: Clock> Guard<C> {
             let batch: Totals =
                 core::array::from_fn(|i| totals[i].wrapping_sub(judging.consumed[i]));
             let (n_t, n_c) = (
-                batch[SUCCESS] + batch[FAILURE],
-                batch[COUNTERS_PER_COHORT + SUCCESS] + batch[COUNTERS_PER_COHORT + FAILURE],
+                batch[SUCCESS].saturating_add(batch[FAILURE]),
+                batch[COUNTERS_PER_COHORT + SUCCESS]
+                    .saturating_add(batch[COUNTERS_PER_COHORT + FAILURE]),
             );
             if n_t < policy.min_samples || n_c < policy.min_samples {
                 continue;
@@ -417,15 +419,19 @@ impl<C: Clock> Guard<C> {
         }
 
         let mut held = Vec::new();
-        let advanced = self.rollouts.advance_ramps_if(now, |feature, due| {
-            // Unguarded ramps go on schedule; so does a first step from 0%,
-            // which has no new path to judge yet.
-            if feature.guard().is_none() || feature.percentage() == Percentage::ZERO {
-                return true;
+        let advanced = self.rollouts.advance_ramps_with(|feature, ramp| {
+            // Unguarded ramps go on schedule.
+            if feature.guard().is_none() {
+                return ramp.percentage_at(now);
             }
+            // A guarded one climbs one step at a time, each on the evidence
+            // of a healthy batch at the step below, however far its plan
+            // has run ahead (after a hold, or a resume). Its first step from
+            // 0% needs none: there is no new path to judge yet.
+            let due = ramp.next_step_above(feature.percentage(), now)?;
             let judging = state.entry(feature.name().to_owned()).or_default();
-            if judging.healthy {
-                return true;
+            if feature.percentage() == Percentage::ZERO || judging.healthy {
+                return Some(due);
             }
             if judging.held_for != Some(due) {
                 judging.held_for = Some(due);
@@ -436,7 +442,7 @@ impl<C: Clock> Guard<C> {
                     due,
                 });
             }
-            false
+            None
         });
         events.extend(held);
         for change in advanced {

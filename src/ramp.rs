@@ -55,6 +55,20 @@ impl Ramp {
             .map(|&(_, p)| p)
     }
 
+    /// The first step begun by `time` whose percentage is above `current`:
+    /// where a ramp held behind its plan goes next, one step at a time.
+    pub(crate) fn next_step_above(
+        &self,
+        current: Percentage,
+        time: SystemTime,
+    ) -> Option<Percentage> {
+        self.steps
+            .iter()
+            .take_while(|(begins, _)| *begins <= time)
+            .map(|&(_, p)| p)
+            .find(|&p| p > current)
+    }
+
     /// The steps: when each begins, and its percentage.
     pub fn steps(&self) -> &[(SystemTime, Percentage)] {
         &self.steps

@@ -497,28 +497,30 @@ impl Rollouts {
     /// # Ok::<(), gradual::ConfigError>(())
     /// ```
     pub fn advance_ramps(&self, now: SystemTime) -> Vec<RampChange> {
-        self.advance_ramps_if(now, |_, _| true)
+        self.advance_ramps_with(|_, ramp| ramp.percentage_at(now))
     }
 
-    /// [`Rollouts::advance_ramps`], taking only the steps `allow` agrees to.
-    pub(crate) fn advance_ramps_if(
+    /// Raises each ramped, un-halted feature to the percentage `target`
+    /// picks for it from its ramp (or leaves it where it is, for `None` or
+    /// a percentage not above its own), as one swap.
+    pub(crate) fn advance_ramps_with(
         &self,
-        now: SystemTime,
-        mut allow: impl FnMut(&Feature, Percentage) -> bool,
+        mut target: impl FnMut(&Feature, &crate::Ramp) -> Option<Percentage>,
     ) -> Vec<RampChange> {
         let mut changes = Vec::new();
         let _ = self.write(|current, history| {
             let mut next: Option<Snapshot> = None;
             for feature in current.features() {
-                let Some(target) = feature.ramp().and_then(|r| r.percentage_at(now)) else {
+                let Some(ramp) = feature.ramp() else {
                     continue;
                 };
-                if target <= feature.percentage()
-                    || history.halts.iter().any(|h| h.feature == feature.name())
-                {
+                if history.halts.iter().any(|h| h.feature == feature.name()) {
                     continue;
                 }
-                if !allow(feature, target) {
+                let Some(target) = target(feature, ramp) else {
+                    continue;
+                };
+                if target <= feature.percentage() {
                     continue;
                 }
                 let base = next.as_ref().unwrap_or(current);

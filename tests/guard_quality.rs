@@ -12,7 +12,7 @@ mod common;
 
 use common::SplitMix64;
 use gradual::{
-    Cohort, Config, FeatureConfig, Guard, GuardConfig, GuardEvent, ManualClock, Outcome,
+    Clock, Cohort, Config, FeatureConfig, Guard, GuardConfig, GuardEvent, ManualClock, Outcome,
     Percentage, RampConfig, RampStep, Rollouts, Snapshot, Verdict,
 };
 
@@ -333,4 +333,150 @@ fn outcomes_for_unguarded_features_are_ignored() {
     guard.record_counts("plain", Cohort::Treatment, 0, 1_000_000);
     guard.record("unknown", Cohort::Treatment, Outcome::failure());
     assert!(guard.tick().is_empty());
+}
+
+/// A guarded feature on a four-step plan, ten minutes a step, from 0%.
+fn guarded_ramp() -> (Rollouts, Guard<ManualClock>, ManualClock) {
+    let rollouts = Rollouts::new(
+        Snapshot::try_from(
+            Config::new("r1").feature(
+                FeatureConfig::new("checkout")
+                    .guard(GuardConfig::new(1.0, MIN_SAMPLES))
+                    .ramp(
+                        RampConfig::starting("1970-01-01T00:00:00Z")
+                            .step(RampStep::hold(5, "10m"))
+                            .step(RampStep::hold(25, "10m"))
+                            .step(RampStep::hold(50, "10m"))
+                            .step(RampStep::last(100)),
+                    ),
+            ),
+        )
+        .expect("valid"),
+    );
+    let clock = ManualClock::at(UNIX_EPOCH);
+    let guard = Guard::with_clock(rollouts.clone(), clock.clone());
+    (rollouts, guard, clock)
+}
+
+fn percent_of(rollouts: &Rollouts) -> String {
+    let snapshot = rollouts.load();
+    snapshot
+        .feature("checkout")
+        .expect("present")
+        .percentage()
+        .to_string()
+}
+
+/// One batch of equal error rates (1%) in both cohorts: healthy.
+fn healthy_batch(guard: &Guard<ManualClock>) {
+    for cohort in [Cohort::Treatment, Cohort::Control] {
+        guard.record_counts("checkout", cohort, 3 * MIN_SAMPLES, 3 * MIN_SAMPLES / 100);
+    }
+}
+
+fn steps_taken(events: &[GuardEvent]) -> Vec<(String, String)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            GuardEvent::Advanced { from, to, .. } => Some((from.to_string(), to.to_string())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_guarded_ramp_behind_its_plan_climbs_one_step_per_healthy_batch() {
+    let (rollouts, guard, clock) = guarded_ramp();
+    guard.tick();
+    assert_eq!(percent_of(&rollouts), "5%");
+
+    // Held at 5% for lack of evidence while the plan runs on to 100%.
+    clock.advance(std::time::Duration::from_secs(40 * 60));
+    let events = guard.tick();
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            GuardEvent::Held { due, .. } if due.to_string() == "25%"
+        )),
+        "it waits for the next step, not the plan's last: {events:?}"
+    );
+
+    // Each healthy batch earns one step; 100% (no control group left to
+    // judge against) is reached only through 25% and 50%.
+    let mut taken = Vec::new();
+    for _ in 0..3 {
+        healthy_batch(&guard);
+        taken.extend(steps_taken(&guard.tick()));
+        assert!(
+            steps_taken(&guard.tick()).is_empty(),
+            "no step without a new batch"
+        );
+    }
+    let pairs = [("5%", "25%"), ("25%", "50%"), ("50%", "100%")];
+    let want: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(taken, want);
+}
+
+#[test]
+fn after_a_resume_a_guarded_ramp_starts_again_from_its_first_step() {
+    let (rollouts, guard, clock) = guarded_ramp();
+    guard.tick();
+    guard.record_counts("checkout", Cohort::Treatment, MIN_SAMPLES - 400, 400);
+    guard.record_counts("checkout", Cohort::Control, MIN_SAMPLES - 40, 40);
+    assert!(rolled_back(&guard.tick()));
+    assert_eq!(percent_of(&rollouts), "0%");
+
+    clock.advance(std::time::Duration::from_secs(60 * 60));
+    rollouts.resume("checkout").expect("halted");
+    let events = guard.tick();
+    assert_eq!(
+        steps_taken(&events),
+        [("0%".to_string(), "5%".to_string())],
+        "back to the first step, not to where the plan has got to"
+    );
+}
+
+#[test]
+fn a_person_s_halt_stops_the_ramp_but_not_the_guard() {
+    let (rollouts, guard, clock) = guarded_ramp();
+    guard.tick();
+    healthy_batch(&guard);
+    guard.tick();
+    clock.advance(std::time::Duration::from_secs(10 * 60));
+    healthy_batch(&guard);
+    guard.tick();
+    assert_eq!(percent_of(&rollouts), "25%");
+
+    rollouts
+        .halt(
+            "checkout",
+            Percentage::from_percent(25).expect("25"),
+            "paused for the sale",
+            clock.now(),
+        )
+        .expect("known");
+    // Healthy evidence: judged, but the halt holds the ramp.
+    clock.advance(std::time::Duration::from_secs(60 * 60));
+    healthy_batch(&guard);
+    assert!(steps_taken(&guard.tick()).is_empty());
+    assert_eq!(percent_of(&rollouts), "25%");
+
+    // The new path degrades while paused: the guard still rolls it back.
+    guard.record_counts("checkout", Cohort::Treatment, MIN_SAMPLES - 400, 400);
+    guard.record_counts("checkout", Cohort::Control, MIN_SAMPLES - 40, 40);
+    assert!(rolled_back(&guard.tick()));
+    assert_eq!(percent_of(&rollouts), "0%");
+    assert!(rollouts.halts()[0].cause.starts_with("error rate 10.00%"));
+}
+
+#[test]
+fn counts_near_the_top_of_u64_do_not_overflow_the_judging() {
+    let (_rollouts, guard) = guarded(50);
+    guard.record_counts("checkout", Cohort::Treatment, u64::MAX - 10, 1_000);
+    guard.record_counts("checkout", Cohort::Control, MIN_SAMPLES, 0);
+    // Judged without panicking (the sample counts saturate).
+    guard.tick();
 }
