@@ -165,31 +165,8 @@ fn a_tripled_error_rate_is_caught_within_two_batches() {
 
 #[test]
 fn a_healthy_ramp_advances_and_an_inconclusive_one_holds() {
-    let rollouts = Rollouts::new(
-        Snapshot::try_from(
-            Config::new("r1").feature(
-                FeatureConfig::new("checkout")
-                    .guard(GuardConfig::new(1.0, MIN_SAMPLES))
-                    .ramp(
-                        RampConfig::starting("1970-01-01T00:00:00Z")
-                            .step(RampStep::hold(5, "10m"))
-                            .step(RampStep::hold(25, "10m"))
-                            .step(RampStep::last(50)),
-                    ),
-            ),
-        )
-        .expect("valid"),
-    );
-    let clock = ManualClock::at(UNIX_EPOCH);
-    let guard = Guard::with_clock(rollouts.clone(), clock.clone());
-    let percent = || {
-        rollouts
-            .load()
-            .feature("checkout")
-            .expect("present")
-            .percentage()
-            .to_string()
-    };
+    let (rollouts, guard, clock) = guarded_ramp();
+    let percent = || percent_of(&rollouts);
 
     // The first step needs no evidence: there is no new path yet.
     assert!(
