@@ -132,6 +132,14 @@ impl<S: Source, C: Clock> Reloader<S, C> {
     /// label aside) is applied all the same, so the revision serving is
     /// always the source's latest.
     ///
+    /// What goes live is the config as the handle's writers would leave it:
+    /// halted features stay at their held percentage, and a ramped feature
+    /// whose plan the config leaves as it was keeps the progress its ramp
+    /// made (up to the plan's percentage now), rather than starting again
+    /// from the config's percentage. When either moves a feature, the
+    /// revision label shows the edit (`r2+1`). The [`ChangeReport`]
+    /// describes what went live.
+    ///
     /// [`Reload::Unchanged`] repeats the source's latest config: after that
     /// config was rejected it leaves the failure standing in the
     /// [status](Self::status) (the source still holds a config that cannot
@@ -146,14 +154,7 @@ impl<S: Source, C: Clock> Reloader<S, C> {
             Ok(Fetch::Unchanged) => Ok(Reload::Unchanged),
             Ok(Fetch::Config(config)) => match Snapshot::try_from(config) {
                 Err(e) => Err(ReloadError::Invalid(e)),
-                Ok(next) => {
-                    let mut report = None;
-                    let _ = self.rollouts.update(|current| {
-                        report = Some(crate::diff(current, &next));
-                        Ok::<_, core::convert::Infallible>(next)
-                    });
-                    Ok(Reload::Applied(report.expect("update ran the closure")))
-                }
+                Ok(next) => Ok(Reload::Applied(self.rollouts.install_reloaded(next, now))),
             },
         };
         let mut progress = self.status.lock().unwrap_or_else(PoisonError::into_inner);

@@ -21,8 +21,8 @@ use arc_swap::ArcSwap;
 
 use crate::feature_name::NameHints;
 use crate::{
-    AsFeatureName, Context, Decision, DialError, Feature, Metrics, Percentage, Revision,
-    RollbackError, Snapshot,
+    AsFeatureName, ChangeReport, Context, Decision, DialError, Feature, Metrics, Percentage,
+    Revision, RollbackError, Snapshot,
 };
 
 /// A cheaply clonable handle to the serving rollout state.
@@ -397,11 +397,36 @@ impl Rollouts {
         self.write(|current, _| change(current))
     }
 
+    /// Installs a snapshot built from a source's config: the reloader's
+    /// swap. A ramped feature whose plan the config leaves as it was keeps
+    /// the progress its ramp made (up to its plan's percentage at `now`),
+    /// rather than starting again from the config's percentage; halts hold
+    /// as for every write. The report compares the snapshot that served
+    /// with the one that goes live.
+    pub(crate) fn install_reloaded(&self, next: Snapshot, now: SystemTime) -> ChangeReport {
+        let mut report = None;
+        let _ = self.write_reporting(
+            |current, _| Ok::<_, core::convert::Infallible>(keep_ramp_progress(current, next, now)),
+            |current, live| report = Some(crate::diff(current, live)),
+        );
+        report.expect("an infallible write reports")
+    }
+
     /// The one place a snapshot goes live: under the writer lock, enforcing
     /// halts, attaching metrics, keeping the replaced one for rollback.
     fn write<E>(
         &self,
         change: impl FnOnce(&Snapshot, &mut History) -> Result<Snapshot, E>,
+    ) -> Result<Revision, E> {
+        self.write_reporting(change, |_, _| {})
+    }
+
+    /// [`Rollouts::write`], showing `seen` the snapshot replaced and the one
+    /// going live (halts enforced) before it does.
+    fn write_reporting<E>(
+        &self,
+        change: impl FnOnce(&Snapshot, &mut History) -> Result<Snapshot, E>,
+        seen: impl FnOnce(&Snapshot, &Snapshot),
     ) -> Result<Revision, E> {
         let mut history = self.lock_writer();
         let current = self.serving.load_full();
@@ -409,6 +434,7 @@ impl Rollouts {
         if let Some(held) = history.enforce_halts(&next) {
             next = held;
         }
+        seen(&current, &next);
         if let Some(metrics) = &self.shared.metrics {
             metrics.attach(&mut next, Some(&current));
         }
@@ -616,6 +642,30 @@ impl Rollouts {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// `next` with each ramped feature whose plan is the same in `current` at
+/// the percentage it had reached there, when that is above `next`'s own: at
+/// most the plan's percentage at `now`, so a hand on the dial beyond the
+/// plan does not carry over (dial changes last until the next reload).
+fn keep_ramp_progress(current: &Snapshot, next: Snapshot, now: SystemTime) -> Snapshot {
+    let reached: Vec<(String, Percentage)> = next
+        .features()
+        .filter_map(|f| {
+            let ramp = f.ramp()?;
+            let before = current.feature(f.name())?;
+            if before.ramp() != Some(ramp) {
+                return None;
+            }
+            let kept = before.percentage().min(ramp.percentage_at(now)?);
+            (kept > f.percentage()).then(|| (f.name().to_owned(), kept))
+        })
+        .collect();
+    reached.iter().fold(next, |snapshot, (name, percentage)| {
+        // Always `Ok`: `name` is a feature of `next`.
+        let moved = snapshot.with_percentage(name, *percentage);
+        moved.unwrap_or(snapshot)
+    })
 }
 
 impl History {

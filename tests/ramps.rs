@@ -223,3 +223,99 @@ fn a_halt_holds_across_ramps_reloads_and_rollbacks_until_resumed() {
     rollouts.advance_ramps(clock.now());
     assert_eq!(percent(), pct(25), "resumed: the plan takes over");
 }
+
+/// A reloader over `source` on `clock`, with the config applied and its
+/// ramp advanced to the clock's time.
+fn reloading(
+    source: &StaticSource,
+    clock: &ManualClock,
+) -> (Rollouts, Reloader<StaticSource, ManualClock>) {
+    let rollouts = Rollouts::default();
+    let mut reloader = Reloader::with_clock(source.clone(), rollouts.clone(), clock.clone());
+    reloader.reload().expect("valid");
+    rollouts.advance_ramps(clock.now());
+    (rollouts, reloader)
+}
+
+fn live(rollouts: &Rollouts) -> Percentage {
+    rollouts
+        .load()
+        .feature("checkout")
+        .expect("present")
+        .percentage()
+}
+
+#[test]
+fn a_reload_that_leaves_the_plan_alone_keeps_the_ramp_s_progress() {
+    let clock = ManualClock::at(start() + Duration::from_secs(3_600));
+    let source = StaticSource::new(config("r1"));
+    let (rollouts, mut reloader) = reloading(&source, &clock);
+    assert_eq!(live(&rollouts), pct(25));
+
+    // The same plan, another revision (another feature edited, say).
+    source.set(config("r2").feature(FeatureConfig::new("other").percentage(10)));
+    let Ok(gradual::Reload::Applied(report)) = reloader.reload() else {
+        panic!("r2 applies");
+    };
+    assert_eq!(live(&rollouts), pct(25), "not back to the config's 1%");
+    assert!(
+        report.changed().is_empty(),
+        "nobody's decision on checkout changed: {report}"
+    );
+    assert_eq!(report.added(), ["other"]);
+
+    // A new plan starts from the config's percentage, and the next advance
+    // applies it.
+    let other_plan = RampConfig::starting(START)
+        .step(RampStep::hold(10, "1h"))
+        .step(RampStep::last(20));
+    source.set(
+        Config::new("r3").feature(
+            FeatureConfig::new("checkout")
+                .percentage(1)
+                .ramp(other_plan),
+        ),
+    );
+    reloader.reload().expect("r3");
+    assert_eq!(live(&rollouts), pct(1));
+    rollouts.advance_ramps(clock.now());
+    assert_eq!(live(&rollouts), pct(20));
+}
+
+#[test]
+fn a_reload_keeps_ramp_progress_only_as_far_as_the_plan_goes() {
+    let clock = ManualClock::at(start() + Duration::from_secs(3_600));
+    let source = StaticSource::new(config("r1"));
+    let (rollouts, mut reloader) = reloading(&source, &clock);
+    // A hand on the dial beyond the plan lasts until the next reload.
+    rollouts.set_percentage("checkout", pct(80)).expect("known");
+    source.set(config("r2"));
+    reloader.reload().expect("r2");
+    assert_eq!(
+        live(&rollouts),
+        pct(25),
+        "the plan's 25%, not the hand's 80%"
+    );
+}
+
+#[test]
+fn a_reload_reports_what_goes_live_with_halts_applied() {
+    let clock = ManualClock::at(start());
+    let source = StaticSource::new(config("r1"));
+    let (rollouts, mut reloader) = reloading(&source, &clock);
+    rollouts
+        .halt("checkout", Percentage::ZERO, "errors up", clock.now())
+        .expect("known");
+    // The config raises the feature's own percentage.
+    source
+        .set(Config::new("r2").feature(FeatureConfig::new("checkout").percentage(4).ramp(plan())));
+    let report = match reloader.reload() {
+        Ok(gradual::Reload::Applied(report)) => report,
+        other => panic!("r2 applies: {other:?}"),
+    };
+    assert_eq!(live(&rollouts), Percentage::ZERO);
+    assert!(
+        report.changed().is_empty(),
+        "the halt holds checkout at 0%, so the reload turns no one on: {report}"
+    );
+}
