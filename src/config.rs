@@ -778,7 +778,8 @@ impl VariantConfig {
 /// The first step begins at `start`; each later step begins at its own
 /// `at`, or when the step before it has been held for its `hold`. Before
 /// `start` the feature's `percentage` applies. Percentages never decrease
-/// along the plan (validated). Times are RFC 3339 (`2026-11-24T12:00:00Z`),
+/// along the plan (validated); a step below the feature's `percentage`
+/// keeps it where it is, since advancing a ramp never lowers a feature. Times are RFC 3339 (`2026-11-24T12:00:00Z`),
 /// durations are written like `90s`, `15m`, `1h 30m`, `2days`.
 ///
 /// ```

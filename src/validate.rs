@@ -324,18 +324,18 @@ fn feature(
             && raw.rules.is_empty()
             && raw.variants.is_empty()
             && raw.bucket_by.is_none(),
-        ramp: raw
-            .ramp
-            .as_ref()
-            .map(|r| ramp(name, percentage, r))
-            .transpose()?,
+        ramp: raw.ramp.as_ref().map(|r| ramp(name, r)).transpose()?,
         guard: raw.guard.as_ref().map(|g| guard(name, g)).transpose()?,
         // The caller records the real source once validation has passed.
         source: Arc::clone(placeholder),
     })
 }
 
-fn ramp(feature: &str, base: Percentage, raw: &RampConfig) -> Result<Ramp, ConfigError> {
+/// A ramp's steps never decrease. A step may be below the feature's own
+/// percentage (a snapshot's `to_config` after its ramp moved, or a config
+/// raised by hand): advancing a ramp never lowers a feature, so that step
+/// only keeps what is already there.
+fn ramp(feature: &str, raw: &RampConfig) -> Result<Ramp, ConfigError> {
     let invalid = |field: At<'_>, problem: String| ConfigError::Malformed {
         owner: Owner::Feature(feature.to_owned()),
         field: field.to_string(),
@@ -352,7 +352,7 @@ fn ramp(feature: &str, base: Percentage, raw: &RampConfig) -> Result<Ramp, Confi
         ));
     }
     let mut begins = time(At::field("ramp.start"), &raw.start)?;
-    let mut previous = base;
+    let mut previous = Percentage::ZERO;
     let mut steps = Vec::with_capacity(raw.steps.len());
     for (i, step) in raw.steps.iter().enumerate() {
         let at = At::item("ramp.steps", i);
