@@ -62,6 +62,69 @@ fn test_data_panics_loudly_on_an_invalid_feature() {
 }
 
 #[test]
+fn an_invalid_test_data_call_leaves_the_flags_as_they_were() {
+    let flags = TestData::new();
+    flags.on("x");
+    let bad = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        flags.feature(FeatureConfig::new("bad").percentage(140));
+    }));
+    assert!(bad.is_err(), "the invalid call panics");
+    flags.on("y");
+    let rollouts = flags.rollouts();
+    assert!(rollouts.is_enabled("x", "u") && rollouts.is_enabled("y", "u"));
+    assert!(rollouts.load().feature("bad").is_none());
+}
+
+#[test]
+fn a_percentage_override_takes_a_feature_off_its_ramp() {
+    let ramped = |revision: &str| {
+        Config::new(revision).feature(
+            FeatureConfig::new("f").ramp(
+                gradual::RampConfig::starting("1970-01-01T00:00:00Z")
+                    .step(gradual::RampStep::hold(5, "1h"))
+                    .step(gradual::RampStep::last(25)),
+            ),
+        )
+    };
+    let remote = StaticSource::new(ramped("r1"));
+    let layered = Layered::new(remote.clone());
+    let overrides = layered.overrides();
+    let rollouts = Rollouts::default();
+    let mut reloader = Reloader::new(layered, rollouts.clone());
+    reloader.reload().expect("r1");
+    rollouts.advance_ramps(std::time::SystemTime::now());
+    let live = || {
+        rollouts
+            .load()
+            .feature("f")
+            .expect("f")
+            .percentage()
+            .to_string()
+    };
+    assert_eq!(live(), "25%");
+
+    // Forced to 50%, above the ramp's steps, then to 0%: each goes live, and
+    // the ramp no longer moves it.
+    for (forced, want) in [(50, "50%"), (0, "0%")] {
+        overrides.set_percentage("f", Percentage::from_percent(forced).expect("in range"));
+        reloader.reload().expect("the override goes live");
+        rollouts.advance_ramps(std::time::SystemTime::now());
+        assert_eq!(live(), want);
+    }
+    // The remote keeps reloading meanwhile.
+    remote.set(ramped("r2").feature(FeatureConfig::new("g").percentage(100)));
+    reloader.reload().expect("r2");
+    assert!(rollouts.is_enabled("g", "u"));
+    assert_eq!(live(), "0%");
+
+    // Cleared: the ramp takes over again.
+    overrides.clear("f");
+    reloader.reload().expect("r2 without overrides");
+    rollouts.advance_ramps(std::time::SystemTime::now());
+    assert_eq!(live(), "25%");
+}
+
+#[test]
 fn test_data_is_a_source_too() {
     let flags = TestData::new();
     flags.on("x");

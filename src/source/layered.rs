@@ -72,7 +72,9 @@ pub struct Override {
     pub feature: String,
     /// Forces the kill switch.
     pub enabled: Option<bool>,
-    /// Forces the rollout percentage.
+    /// Forces the rollout percentage. A forced percentage also takes the
+    /// feature off its ramp while it lasts, since the ramp would raise it
+    /// again (its guard, if any, still judges it).
     pub percentage: Option<Percentage>,
 }
 
@@ -87,7 +89,8 @@ impl Overrides {
         self.edit(feature, |o| o.enabled = Some(true));
     }
 
-    /// Forces a feature's rollout percentage.
+    /// Forces a feature's rollout percentage, off its ramp if it has one
+    /// (until [`Overrides::clear`]).
     pub fn set_percentage(&self, feature: &str, percentage: Percentage) {
         self.edit(feature, |o| o.percentage = Some(percentage));
     }
@@ -137,6 +140,7 @@ impl Overrides {
                 }
                 if let Some(p) = o.percentage {
                     f.percentage = p.as_percent_f64();
+                    f.ramp = None;
                 }
                 applied = true;
             }

@@ -100,17 +100,23 @@ impl TestData {
     /// of the same name.
     pub fn feature(&self, feature: FeatureConfig) -> &Self {
         let mut state = self.lock();
+        let before = (state.features.clone(), state.version);
         match state.features.iter_mut().find(|f| f.name == feature.name) {
             Some(existing) => *existing = feature,
             None => state.features.push(feature),
         }
         state.version += 1;
-        let config = state.config();
-        match Snapshot::try_from(config) {
+        match Snapshot::try_from(state.config()) {
             Ok(snapshot) => {
                 state.rollouts.replace(snapshot);
             }
-            Err(e) => panic!("TestData: {e}"),
+            Err(e) => {
+                // Nothing is kept: the calls after this one see the flags as
+                // they were.
+                (state.features, state.version) = before;
+                drop(state);
+                panic!("TestData: {e}");
+            }
         }
         self
     }
