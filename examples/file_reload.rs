@@ -17,7 +17,8 @@ use std::time::{Duration, SystemTime};
 use gradual::{Config, Fetch, Reload, Reloader, Revision, Rollouts, Source};
 
 /// Reads a JSON config file. Answers `Unchanged` when the file's bytes are
-/// the same as last time, so polling is cheap.
+/// those of the last config it returned, so polling is cheap; a file that
+/// failed to parse is read and reported again on every poll, until fixed.
 struct JsonFile {
     path: PathBuf,
     last: Option<Vec<u8>>,
@@ -49,9 +50,9 @@ impl Source for JsonFile {
         if self.last.as_deref() == Some(&bytes[..]) {
             return Ok(Fetch::Unchanged);
         }
-        self.last = Some(bytes.clone());
         let config: Config =
             serde_json::from_slice(&bytes).map_err(|source| FileError::Parse { path, source })?;
+        self.last = Some(bytes);
         Ok(Fetch::Config(config))
     }
 }
@@ -88,17 +89,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let reload_thread = {
         let stop = Arc::clone(&stop);
         thread::spawn(move || {
+            // A broken file fails every poll until fixed: print each failure
+            // once.
+            let mut failing: Option<String> = None;
             while !stop.load(Ordering::Relaxed) {
                 match reloader.reload() {
-                    Ok(Reload::Unchanged) => {}
-                    Ok(Reload::Applied(report)) => println!(
-                        "  reload: applied\n    {}",
-                        report.to_string().replace('\n', "\n    ")
-                    ),
-                    Err(e) => println!(
-                        "  reload: REJECTED, still serving {}: {e}",
-                        reloader.rollouts().revision()
-                    ),
+                    Ok(reload) => {
+                        failing = None;
+                        if let Reload::Applied(report) = reload {
+                            println!(
+                                "  reload: applied\n    {}",
+                                report.to_string().replace('\n', "\n    ")
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        let message = e.to_string();
+                        if failing.as_ref() != Some(&message) {
+                            println!(
+                                "  reload: REJECTED, still serving {}: {message}",
+                                reloader.rollouts().revision()
+                            );
+                        }
+                        failing = Some(message);
+                    }
                 }
                 thread::sleep(POLL);
             }

@@ -90,10 +90,13 @@ impl<'s> Decision<'s> {
 
     /// The unit's rollout bucket, when the decision computed it.
     ///
-    /// `None` when a step before any percentage decided (unknown feature,
-    /// killed, prerequisite, listed, a forced rule) or the percentage was 0%
-    /// or 100% with no variants, where every unit gets the same answer and no
-    /// hash is computed. [`bucket`](crate::bucket()) gives it on demand.
+    /// `None` when a step before any percentage decided without hashing
+    /// (unknown feature, killed, prerequisite, denied, and on a feature
+    /// without variants an allow-list hit or a rule serving on) or the
+    /// percentage was 0% or 100% with no variants, where every unit gets the
+    /// same answer and no hash is computed. On a feature with variants,
+    /// whatever serves on picks its variant by the unit's hash, and the
+    /// bucket comes with it. [`bucket`](crate::bucket()) gives it on demand.
     #[inline]
     pub const fn bucket(&self) -> Option<Bucket> {
         self.bucket

@@ -75,7 +75,8 @@ impl Percentage {
 
     /// A percentage written as a decimal number of percent with at most two
     /// decimals, as the config format does. `None` when out of range, not a
-    /// number, or finer than 0.01%.
+    /// number, or finer than 0.01% (by more than 1e-12 of a percent, the
+    /// representation error of such literals: `1e-13` reads as 0%).
     pub(crate) fn from_percent_f64(value: f64) -> Option<Self> {
         if !(0.0..=100.0).contains(&value) {
             return None;

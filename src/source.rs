@@ -57,8 +57,12 @@ pub use test_data::TestData;
 ///   (whoever drives the [`Reloader`](crate::Reloader)), never on a request
 ///   thread.
 /// - It answers [`Fetch::Unchanged`] when it knows nothing changed since
-///   its last answer (an unchanged mtime, an ETag, a version column), so
-///   polling is cheap; when unsure, it returns the config.
+///   the last config it returned (an unchanged mtime, an ETag, a version
+///   column), so polling is cheap; when unsure, it returns the config. The
+///   reloader reads "unchanged" as "that config still stands": a source
+///   whose last fetch failed (it could not read or parse what it holds)
+///   answers with the error again until it has a config to give, and only
+///   remembers what it returned.
 /// - Errors are the source's own (I/O, parsing): the reloader keeps
 ///   serving the last good snapshot and reports them.
 /// - It does not validate: the reloader does, and swaps in only a fully
@@ -76,7 +80,7 @@ pub trait Source {
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Fetch {
-    /// Nothing changed since the last fetch.
+    /// Nothing changed since the last config the source returned.
     Unchanged,
     /// The config as it is now (possibly the same as before).
     Config(Config),
