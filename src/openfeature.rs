@@ -18,7 +18,7 @@
 //! | `gradual` reason | OpenFeature reason |
 //! |---|---|
 //! | in or out of a partial rollout (a bucket decided) | `SPLIT` |
-//! | in a 100% rollout | `STATIC` |
+//! | in a 100% rollout | `STATIC` (`SPLIT` when a split of several variants picked the value) |
 //! | out of a 0% rollout | `DEFAULT` |
 //! | allowed, denied, a rule matched | `TARGETING_MATCH` |
 //! | killed | `DISABLED` |
@@ -47,7 +47,7 @@ use open_feature::{
     EvaluationReason, EvaluationResult, FlagMetadata, StructValue,
 };
 
-use crate::{Context, Decision, Reason, Rollouts, Value};
+use crate::{Context, Decision, Feature, Percentage, Reason, Rollouts, Value};
 
 /// An OpenFeature `FeatureProvider` serving a [`Rollouts`] handle.
 ///
@@ -152,7 +152,7 @@ impl GradualProvider {
         Ok(ResolutionDetails {
             value,
             variant,
-            reason: Some(reason(&decision)),
+            reason: Some(reason(&decision, snapshot.feature(flag_key))),
             flag_metadata: Some(metadata),
         })
     }
@@ -191,12 +191,21 @@ fn error(code: EvaluationErrorCode, message: &str) -> EvaluationError {
     }
 }
 
-/// The OpenFeature reason of a decision; see the module docs' table.
-fn reason(decision: &Decision<'_>) -> EvaluationReason {
+/// The OpenFeature reason of a decision on `feature`; see the module docs'
+/// table.
+fn reason(decision: &Decision<'_>, feature: Option<&Feature>) -> EvaluationReason {
+    // `SPLIT` is for a pseudorandom assignment: a partial rollout put the
+    // unit in or out, or a split of several variants picked its value.
+    let assigned = feature.is_some_and(|f| {
+        let partial = f.percentage() != Percentage::ZERO && f.percentage() != Percentage::FULL;
+        let weighted = f
+            .variants()
+            .iter()
+            .filter(|v| v.weight() != Percentage::ZERO);
+        partial || (decision.is_enabled() && weighted.count() > 1)
+    });
     match decision.reason() {
-        Reason::InRollout | Reason::OutOfRollout if decision.bucket().is_some() => {
-            EvaluationReason::Split
-        }
+        Reason::InRollout | Reason::OutOfRollout if assigned => EvaluationReason::Split,
         Reason::InRollout => EvaluationReason::Static,
         Reason::OutOfRollout => EvaluationReason::Default,
         Reason::Allowed | Reason::Denied | Reason::Rule { .. } => EvaluationReason::TargetingMatch,

@@ -227,7 +227,8 @@ async fn typed_values_come_from_the_variant_served() {
         (s.value.as_str(), s.variant.as_deref()),
         ("hello", Some("text"))
     );
-    assert_eq!(s.reason, Some(EvaluationReason::Split));
+    // The one weighted variant: nothing was picked at random.
+    assert_eq!(s.reason, Some(EvaluationReason::Static));
     let i = p
         .resolve_int_value("values", &want("int"))
         .await
@@ -324,4 +325,36 @@ async fn a_reload_is_visible_at_once() {
         (false, Some(EvaluationReason::Disabled))
     );
     assert_eq!(p.metadata().name, "gradual");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn split_is_for_a_pseudorandom_pick_and_a_single_variant_is_static() {
+    let rollouts = Rollouts::new(
+        Snapshot::try_from(
+            Config::new("r1")
+                .feature(
+                    FeatureConfig::new("only")
+                        .percentage(100)
+                        .variant(VariantConfig::new("only", 100).value("x")),
+                )
+                .feature(
+                    FeatureConfig::new("ab")
+                        .percentage(100)
+                        .variant(VariantConfig::new("a", 50).value("a"))
+                        .variant(VariantConfig::new("b", 50).value("b")),
+                ),
+        )
+        .expect("valid"),
+    );
+    let p = GradualProvider::new(rollouts);
+    let only = p.resolve_string_value("only", &user("u")).await.expect("x");
+    assert_eq!(
+        (only.value.as_str(), only.reason),
+        ("x", Some(EvaluationReason::Static))
+    );
+    let ab = p
+        .resolve_string_value("ab", &user("u"))
+        .await
+        .expect("a or b");
+    assert_eq!(ab.reason, Some(EvaluationReason::Split));
 }
