@@ -750,7 +750,8 @@ pub struct VariantConfig {
     pub name: String,
     /// Its weight in percent (at most two decimals); a feature's weights sum to 100.
     pub weight: f64,
-    /// A value served with it: a bool, string, number, list or object.
+    /// A value served with it: a bool, string, number, list or object
+    /// (`null` is no value).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<serde_json::Value>,
 }
@@ -765,10 +766,10 @@ impl VariantConfig {
         }
     }
 
-    /// Attaches a value.
+    /// Attaches a value (`null` attaches none).
     #[must_use]
     pub fn value(mut self, value: impl Into<serde_json::Value>) -> Self {
-        self.value = Some(value.into());
+        self.value = Some(value.into()).filter(|value| !value.is_null());
         self
     }
 }

@@ -510,7 +510,8 @@ fn variants(feature: &str, raw: &FeatureConfig) -> Result<Box<[Variant]>, Config
         out.push(Variant {
             name: v.name.as_str().into(),
             weight,
-            value: v.value.clone(),
+            // `null` is no value: JSON reads `"value": null` back as absent.
+            value: v.value.clone().filter(|value| !value.is_null()),
             end: u16::try_from(end).unwrap_or(u16::MAX),
             index: i,
         });

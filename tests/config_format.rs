@@ -204,3 +204,25 @@ fn operator_names_are_the_names_in_the_format() {
         assert_eq!(back, op);
     }
 }
+
+#[test]
+fn a_null_variant_value_is_no_value_and_round_trips() {
+    let built = gradual::VariantConfig::new("a", 100).value(serde_json::Value::Null);
+    assert_eq!(built.value, None);
+    // A struct literal, and JSON's null, read the same.
+    let mut literal = gradual::VariantConfig::new("a", 100);
+    literal.value = Some(serde_json::Value::Null);
+    let config = Config::new("r1").feature(
+        gradual::FeatureConfig::new("f")
+            .percentage(100)
+            .variant(literal),
+    );
+    let snapshot = Snapshot::try_from(config).expect("valid");
+    assert_eq!(
+        snapshot.feature("f").expect("f").variants()[0].value(),
+        None
+    );
+    let json = serde_json::to_string(&snapshot.to_config()).expect("serialises");
+    let back: Config = serde_json::from_str(&json).expect("parses");
+    assert_eq!(back, snapshot.to_config());
+}
