@@ -7,8 +7,10 @@
 //! cargo run --example check -- live.json new.json  # validate new.json, and show what it changes
 //! ```
 //!
-//! Exit status: 0 when the (last) file is valid, 1 when it is not (every
-//! problem is listed), 2 when a file cannot be read or is not JSON.
+//! Exit status, for the new (last) file: 0 when it is valid, 1 when it is
+//! not (every problem is listed), 2 when it cannot be read or is not JSON.
+//! A live file with problems is reported too, without a blast radius; it
+//! does not change the status, which gates the new config.
 
 use std::process::ExitCode;
 
@@ -20,40 +22,44 @@ fn main() -> ExitCode {
         eprintln!("usage: check NEW.json | check LIVE.json NEW.json");
         return ExitCode::from(2);
     }
-    let mut snapshots = Vec::new();
-    for path in &paths {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) => {
-                eprintln!("{path}: cannot read: {e}");
-                return ExitCode::from(2);
-            }
-        };
-        let config: Config = match serde_json::from_str(&text) {
-            Ok(config) => config,
-            Err(e) => {
-                eprintln!("{path}: not a config: {e}");
-                return ExitCode::from(2);
-            }
-        };
-        let errors = config.errors();
-        if !errors.is_empty() {
-            eprintln!("{path}: INVALID, {} problem(s):", errors.len());
-            for e in &errors {
-                eprintln!("  - {e}");
-            }
-            return ExitCode::from(1);
-        }
-        let snapshot = Snapshot::try_from(config).expect("a config without errors validates");
-        println!(
-            "{path}: valid, revision {}, {} feature(s)",
-            snapshot.revision(),
-            snapshot.features().len()
-        );
-        snapshots.push(snapshot);
-    }
-    if let [live, new] = &snapshots[..] {
+    let loaded: Vec<Result<Snapshot, u8>> = paths.iter().map(|path| load(path)).collect();
+    if let [Ok(live), Ok(new)] = &loaded[..] {
         println!("\n{}", gradual::diff(live, new));
     }
-    ExitCode::SUCCESS
+    match loaded.last() {
+        Some(Ok(_)) => ExitCode::SUCCESS,
+        Some(Err(code)) => ExitCode::from(*code),
+        None => ExitCode::from(2),
+    }
+}
+
+/// The snapshot of the config file at `path`, or the exit status its
+/// problem calls for (1: invalid, 2: unreadable or not JSON), once printed.
+fn load(path: &str) -> Result<Snapshot, u8> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        eprintln!("{path}: cannot read: {e}");
+        2
+    })?;
+    let config: Config = serde_json::from_str(&text).map_err(|e| {
+        eprintln!("{path}: not a config: {e}");
+        2
+    })?;
+    let errors = config.errors();
+    if !errors.is_empty() {
+        eprintln!("{path}: INVALID, {} problem(s):", errors.len());
+        for e in &errors {
+            eprintln!("  - {e}");
+        }
+        return Err(1);
+    }
+    let snapshot = Snapshot::try_from(config).map_err(|e| {
+        eprintln!("{path}: INVALID: {e}");
+        1
+    })?;
+    println!(
+        "{path}: valid, revision {}, {} feature(s)",
+        snapshot.revision(),
+        snapshot.features().len()
+    );
+    Ok(snapshot)
 }

@@ -8,7 +8,9 @@
 //! feature's default path**: units that no allow/deny list, prerequisite or
 //! rule decides, which is every unit for a feature without them. Rules
 //! depend on request attributes the library cannot count, so a rule change
-//! is listed by field, without a share.
+//! is listed by field, without a share; so is a redefined segment, listed
+//! in [`ChangeReport::segments`] and as the field `segments` of each
+//! feature whose rules use it.
 //!
 //! With the same salt and bucket-by, a rollout of `p` admits exactly the
 //! bucket range `[0, p)`, so moving from `p` to `q` turns on `q - p` of the
@@ -51,6 +53,7 @@ pub struct ChangeReport {
     added: Vec<String>,
     removed: Vec<String>,
     changed: Vec<FeatureChange>,
+    segments: Vec<String>,
 }
 
 /// One feature present in both snapshots that differs between them.
@@ -92,9 +95,19 @@ impl ChangeReport {
     pub fn changed(&self) -> &[FeatureChange] {
         &self.changed
     }
+    /// Segments added, removed or redefined, in the new snapshot's order
+    /// (then the removed ones). A feature whose rules refer to one is
+    /// listed as changed, with the field `segments`.
+    pub fn segments(&self) -> &[String] {
+        &self.segments
+    }
+
     /// Whether nothing changed but (perhaps) the revision label.
     pub fn is_empty(&self) -> bool {
-        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+        self.added.is_empty()
+            && self.removed.is_empty()
+            && self.changed.is_empty()
+            && self.segments.is_empty()
     }
 }
 
@@ -105,7 +118,8 @@ impl FeatureChange {
     }
     /// The config fields that differ (`enabled`, `percentage`, `variants`,
     /// `rules`, `allow`, `deny`, `prerequisites`, `salt`, `bucket_by`,
-    /// `ramp`, `guard`).
+    /// `ramp`, `guard`, and `segments` when a segment its rules use was
+    /// redefined).
     pub fn fields(&self) -> &[&'static str] {
         &self.fields
     }
@@ -139,6 +153,7 @@ impl BlastRadius {
 /// [`Reloader::reload`](crate::Reloader::reload) would report, before it
 /// happens.
 pub fn diff(old: &Snapshot, new: &Snapshot) -> ChangeReport {
+    let segments = changed_segments(old, new);
     let removed = old
         .features()
         .filter(|f| new.feature(f.name()).is_none())
@@ -150,7 +165,10 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> ChangeReport {
         match old.feature(f.name()) {
             None => added.push(f.name().to_owned()),
             Some(before) => {
-                let fields = changed_fields(before, f);
+                let mut fields = changed_fields(before, f);
+                if [before, f].iter().any(|g| refers_to_any(g, &segments)) {
+                    fields.push("segments");
+                }
                 if !fields.is_empty() {
                     changed.push(FeatureChange {
                         feature: f.name().to_owned(),
@@ -167,7 +185,39 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> ChangeReport {
         added,
         removed,
         changed,
+        segments,
     }
+}
+
+/// The segments defined differently in `old` and `new` (added, removed, or
+/// with other conditions): `new`'s order, then those only in `old`.
+fn changed_segments(old: &Snapshot, new: &Snapshot) -> Vec<String> {
+    fn find<'s>(s: &'s Snapshot, name: &str) -> Option<&'s [crate::ConditionConfig]> {
+        s.segment_configs
+            .iter()
+            .find(|g| g.name == name)
+            .map(|g| &*g.conditions)
+    }
+    let redefined = new
+        .segment_configs
+        .iter()
+        .filter(|g| find(old, &g.name) != Some(&*g.conditions));
+    let dropped = old
+        .segment_configs
+        .iter()
+        .filter(|g| find(new, &g.name).is_none());
+    redefined.chain(dropped).map(|g| g.name.clone()).collect()
+}
+
+/// Whether `feature`'s rules refer to any of `segments`.
+fn refers_to_any(feature: &Feature, segments: &[String]) -> bool {
+    !segments.is_empty()
+        && feature.source.rules.iter().any(|rule| {
+            rule.conditions
+                .iter()
+                .filter_map(|c| c.segment.as_deref())
+                .any(|name| segments.iter().any(|s| s == name))
+        })
 }
 
 /// The fields that differ: the dial's two from the features, the rest from
@@ -304,6 +354,9 @@ impl fmt::Display for ChangeReport {
             self.removed.len(),
             self.changed.len()
         )?;
+        if !self.segments.is_empty() {
+            write!(f, "; segments redefined: {}", self.segments.join(", "))?;
+        }
         for name in &self.added {
             write!(f, "\n  + {name}")?;
         }

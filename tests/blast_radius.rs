@@ -10,7 +10,8 @@ mod common;
 use common::SplitMix64;
 use gradual::{
     BlastRadius, ChangeReport, ConditionConfig, Config, Context, FeatureChange, FeatureConfig,
-    Operator, PrerequisiteConfig, RuleConfig, Serve, Snapshot, Value, VariantConfig, diff,
+    Operator, PrerequisiteConfig, RuleConfig, SegmentConfig, Serve, Snapshot, Value, VariantConfig,
+    diff,
 };
 
 // ----- helpers -----
@@ -837,4 +838,47 @@ fn rehashed_shares_match_evaluation_with_variants() {
         ],
     );
     assert_report_matches_reality(&old, &new, 50_000);
+}
+
+#[test]
+fn a_redefined_segment_lists_the_features_whose_rules_use_it() {
+    let with_beta =
+        |revision: &str, groups: &[&str]| {
+            Snapshot::try_from(
+                Config::new(revision)
+                    .segment(SegmentConfig::new("beta").condition(ConditionConfig::new(
+                        "plan",
+                        Operator::In,
+                        groups.iter().copied(),
+                    )))
+                    .feature(FeatureConfig::new("uses_beta").rule(
+                        RuleConfig::new(Serve::On).condition(ConditionConfig::segment("beta")),
+                    ))
+                    .feature(FeatureConfig::new("plain").percentage(10)),
+            )
+            .expect("valid")
+        };
+    let (old, new) = (with_beta("r1", &["pro"]), with_beta("r2", &["pro", "free"]));
+    let context = [("plan", Value::Str("free"))];
+    let free = Context::new("u").with_attributes(&context);
+    assert_ne!(
+        old.evaluate_with("uses_beta", &free).is_enabled(),
+        new.evaluate_with("uses_beta", &free).is_enabled(),
+        "the edit changes decisions"
+    );
+
+    let report = gradual::diff(&old, &new);
+    assert!(!report.is_empty());
+    assert_eq!(report.segments(), ["beta"]);
+    let changed: Vec<(&str, &[&str])> = report
+        .changed()
+        .iter()
+        .map(|c| (c.feature(), c.fields()))
+        .collect();
+    assert_eq!(changed, [("uses_beta", &["segments"][..])]);
+    assert!(
+        report.to_string().contains("segments redefined: beta"),
+        "{report}"
+    );
+    assert!(gradual::diff(&new, &new).is_empty());
 }

@@ -14,16 +14,17 @@ fn check() -> Command {
     let exe = dir
         .join("examples")
         .join(format!("check{}", std::env::consts::EXE_SUFFIX));
+    // Built (or found up to date) once per run: `cargo test` builds the
+    // examples, but `cargo test --test check_example` does not, and would
+    // otherwise run a stale one.
     BUILD.call_once(|| {
-        if !exe.exists() {
-            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let status = Command::new(cargo)
-                .args(["build", "--quiet", "--example", "check"])
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .status()
-                .expect("cargo runs");
-            assert!(status.success(), "building the check example failed");
-        }
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "--example", "check"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the check example failed");
     });
     Command::new(exe)
 }
@@ -89,6 +90,40 @@ fn two_files_show_the_blast_radius() {
         "{stdout}"
     );
     for p in [live, new] {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+#[test]
+fn the_status_gates_the_new_file_whatever_the_live_one_is() {
+    let bad_live = write(
+        "bad-live.json",
+        r#"{ "revision": "r1", "features": [ { "name": "checkout", "percentage": 140 } ] }"#,
+    );
+    let good_new = write(
+        "good-new.json",
+        r#"{ "revision": "r2", "features": [ { "name": "checkout", "percentage": 25 } ] }"#,
+    );
+    let garbage = write("garbage.json", "{ not json");
+    let out = check()
+        .arg(&bad_live)
+        .arg(&good_new)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("bad-live.json: INVALID"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("good-new.json: valid"), "{stdout}");
+    assert!(
+        !stdout.contains(" -> "),
+        "no blast radius against an invalid live file"
+    );
+
+    let out = check().arg(&bad_live).arg(&garbage).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("garbage.json: not a config"));
+    for p in [bad_live, good_new, garbage] {
         let _ = std::fs::remove_file(p);
     }
 }
