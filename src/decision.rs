@@ -88,15 +88,16 @@ impl<'s> Decision<'s> {
         self.variant
     }
 
-    /// The unit's rollout bucket, when the decision computed it.
+    /// The unit's rollout bucket, when the decision computed it: when a
+    /// percentage (the feature's or a rule's) decided, or a split picked the
+    /// variant of a unit served on by an allow-list hit or a rule serving
+    /// on.
     ///
-    /// `None` when a step before any percentage decided without hashing
-    /// (unknown feature, killed, prerequisite, denied, and on a feature
-    /// without variants an allow-list hit or a rule serving on) or the
-    /// percentage was 0% or 100% with no variants, where every unit gets the
-    /// same answer and no hash is computed. On a feature with variants,
-    /// whatever serves on picks its variant by the unit's hash, and the
-    /// bucket comes with it. [`bucket`](crate::bucket()) gives it on demand.
+    /// `None` otherwise: unknown feature, killed, prerequisite, denied, a
+    /// missing `bucket_by` attribute, a rule serving off or a named variant,
+    /// an allow hit or a rule serving on where there is no split, and a
+    /// percentage of 0%, or of 100% with no variants, where every unit gets
+    /// the same answer and no hash is computed. [`bucket`](crate::bucket()) gives it on demand.
     #[inline]
     pub const fn bucket(&self) -> Option<Bucket> {
         self.bucket

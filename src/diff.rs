@@ -149,9 +149,11 @@ impl BlastRadius {
     }
 }
 
-/// Compares two snapshots without swapping anything: what
-/// [`Reloader::reload`](crate::Reloader::reload) would report, before it
-/// happens.
+/// Compares two snapshots without swapping anything. A
+/// [`Reloader::reload`](crate::Reloader::reload) reports the same comparison
+/// between the snapshot serving and the one that goes live, which keeps the
+/// handle's halts and its ramps' progress (so it can differ from `diff` of
+/// the serving snapshot and the config's).
 pub fn diff(old: &Snapshot, new: &Snapshot) -> ChangeReport {
     let segments = changed_segments(old, new);
     let removed = old

@@ -7,8 +7,8 @@
 //! time from its [`Clock`](crate::Clock), which sets each ramped feature's
 //! percentage to the plan's. A ramp that a guard or a person halted stays
 //! where it was put until [`Rollouts::resume`](crate::Rollouts::resume). A
-//! reload that leaves a feature's plan as it was keeps the progress its ramp
-//! made ([`Reloader::reload`](crate::Reloader::reload)).
+//! reload keeps the progress a ramp made, up to its plan
+//! ([`Reloader::reload`](crate::Reloader::reload)).
 
 use std::time::SystemTime;
 

@@ -71,8 +71,8 @@ pub enum ReloadError<E: std::error::Error + 'static> {
 pub struct ReloadStatus {
     /// The revision serving now (dial changes included).
     pub serving: Revision,
-    /// When a reload last succeeded (applied, or unchanged while nothing
-    /// was failing).
+    /// When a reload last succeeded (applied, or unchanged while no config
+    /// the source holds stands rejected).
     pub last_success: Option<SystemTime>,
     /// When the last reload was tried.
     pub last_attempt: Option<SystemTime>,
@@ -134,9 +134,10 @@ impl<S: Source, C: Clock> Reloader<S, C> {
     ///
     /// What goes live is the config as the handle's writers would leave it:
     /// halted features stay at their held percentage, and a ramped feature
-    /// whose plan the config leaves as it was keeps the progress its ramp
-    /// made (up to the plan's percentage now), rather than starting again
-    /// from the config's percentage. When either moves a feature, the
+    /// keeps the percentage it serves, up to its plan's percentage now
+    /// (the new plan's, if the config changed it), rather than starting
+    /// again from the config's percentage. A feature is matched by name:
+    /// a renamed one starts again. When either moves a feature, the
     /// revision label shows the edit (`r2+1`). The [`ChangeReport`]
     /// describes what went live.
     ///

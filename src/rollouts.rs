@@ -398,10 +398,9 @@ impl Rollouts {
     }
 
     /// Installs a snapshot built from a source's config: the reloader's
-    /// swap. A ramped feature whose plan the config leaves as it was keeps
-    /// the progress its ramp made (up to its plan's percentage at `now`),
-    /// rather than starting again from the config's percentage; halts hold
-    /// as for every write. The report compares the snapshot that served
+    /// swap. A ramped feature keeps the percentage it serves (up to its
+    /// plan's percentage at `now`), rather than starting again from the
+    /// config's percentage; halts hold as for every write. The report compares the snapshot that served
     /// with the one that goes live.
     pub(crate) fn install_reloaded(&self, next: Snapshot, now: SystemTime) -> ChangeReport {
         let mut report = None;
@@ -644,20 +643,18 @@ impl Rollouts {
     }
 }
 
-/// `next` with each ramped feature whose plan is the same in `current` at
-/// the percentage it had reached there, when that is above `next`'s own: at
-/// most the plan's percentage at `now`, so a hand on the dial beyond the
-/// plan does not carry over (dial changes last until the next reload).
+/// `next` with each ramped feature that serves in `current` at the
+/// percentage it serves there, when that is above `next`'s own: at most its
+/// plan's percentage at `now`, so a hand on the dial beyond the plan does
+/// not carry over (dial changes last until the next reload), and a ramp
+/// never restarts below what it had reached, whether its plan was kept,
+/// changed, or just given back after a `Layered` override.
 fn keep_ramp_progress(current: &Snapshot, next: Snapshot, now: SystemTime) -> Snapshot {
     let reached: Vec<(String, Percentage)> = next
         .features()
         .filter_map(|f| {
-            let ramp = f.ramp()?;
-            let before = current.feature(f.name())?;
-            if before.ramp() != Some(ramp) {
-                return None;
-            }
-            let kept = before.percentage().min(ramp.percentage_at(now)?);
+            let plan = f.ramp()?.percentage_at(now)?;
+            let kept = current.feature(f.name())?.percentage().min(plan);
             (kept > f.percentage()).then(|| (f.name().to_owned(), kept))
         })
         .collect();

@@ -242,7 +242,7 @@ fn live(rollouts: &Rollouts) -> Percentage {
 }
 
 #[test]
-fn a_reload_that_leaves_the_plan_alone_keeps_the_ramp_s_progress() {
+fn a_reload_never_restarts_a_ramp_below_what_it_reached() {
     let clock = ManualClock::at(start() + Duration::from_secs(3_600));
     let source = StaticSource::new(config("r1"));
     let (rollouts, mut reloader) = reloading(&source, &clock);
@@ -260,22 +260,20 @@ fn a_reload_that_leaves_the_plan_alone_keeps_the_ramp_s_progress() {
     );
     assert_eq!(report.added(), ["other"]);
 
-    // A new plan starts from the config's percentage, and the next advance
-    // applies it.
-    let other_plan = RampConfig::starting(START)
+    // A new, slower plan: the feature keeps what it serves up to the new
+    // plan's percentage now (20%), never restarting from the config's 1%.
+    let slower = RampConfig::starting(START)
         .step(RampStep::hold(10, "1h"))
         .step(RampStep::last(20));
-    source.set(
-        Config::new("r3").feature(
-            FeatureConfig::new("checkout")
-                .percentage(1)
-                .ramp(other_plan),
-        ),
-    );
+    source
+        .set(Config::new("r3").feature(FeatureConfig::new("checkout").percentage(1).ramp(slower)));
     reloader.reload().expect("r3");
-    assert_eq!(live(&rollouts), pct(1));
-    rollouts.advance_ramps(clock.now());
     assert_eq!(live(&rollouts), pct(20));
+    // A plan that has not begun yet keeps nothing: the config's 1% serves.
+    let later = RampConfig::starting("2030-01-01T00:00:00Z").step(RampStep::last(50));
+    source.set(Config::new("r4").feature(FeatureConfig::new("checkout").percentage(1).ramp(later)));
+    reloader.reload().expect("r4");
+    assert_eq!(live(&rollouts), pct(1));
 }
 
 #[test]

@@ -103,9 +103,9 @@ fn a_percentage_override_takes_a_feature_off_its_ramp() {
     };
     assert_eq!(live(), "25%");
 
-    // Forced to 50%, above the ramp's steps, then to 0%: each goes live, and
-    // the ramp no longer moves it.
-    for (forced, want) in [(50, "50%"), (0, "0%")] {
+    // Forced to 50%, above the ramp's steps, then to 0% and 10%: each goes
+    // live, and the ramp no longer moves it.
+    for (forced, want) in [(50, "50%"), (0, "0%"), (10, "10%")] {
         overrides.set_percentage("f", Percentage::from_percent(forced).expect("in range"));
         reloader.reload().expect("the override goes live");
         rollouts.advance_ramps(std::time::SystemTime::now());
@@ -115,11 +115,13 @@ fn a_percentage_override_takes_a_feature_off_its_ramp() {
     remote.set(ramped("r2").feature(FeatureConfig::new("g").percentage(100)));
     reloader.reload().expect("r2");
     assert!(rollouts.is_enabled("g", "u"));
-    assert_eq!(live(), "0%");
+    assert_eq!(live(), "10%");
 
-    // Cleared: the ramp takes over again.
+    // Cleared: back on its ramp, from where it was (not the config's 0%);
+    // the next advance takes it to the plan's 25%.
     overrides.clear("f");
     reloader.reload().expect("r2 without overrides");
+    assert_eq!(live(), "10%");
     rollouts.advance_ramps(std::time::SystemTime::now());
     assert_eq!(live(), "25%");
 }

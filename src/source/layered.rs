@@ -90,7 +90,8 @@ impl Overrides {
     }
 
     /// Forces a feature's rollout percentage, off its ramp if it has one
-    /// (until [`Overrides::clear`]).
+    /// (until [`Overrides::clear`], after which the ramp goes on from the
+    /// percentage the feature serves).
     pub fn set_percentage(&self, feature: &str, percentage: Percentage) {
         self.edit(feature, |o| o.percentage = Some(percentage));
     }
