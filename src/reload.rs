@@ -136,8 +136,11 @@ impl<S: Source, C: Clock> Reloader<S, C> {
     /// halted features stay at their held percentage, and a ramped feature
     /// keeps the percentage it serves, up to its plan's percentage now
     /// (the new plan's, if the config changed it), rather than starting
-    /// again from the config's percentage. A feature is matched by name:
-    /// a renamed one starts again. When either moves a feature, the
+    /// again from the config's percentage (which still applies when it is
+    /// higher). A plan that has not begun yet has no percentage to keep:
+    /// the config's own serves until it begins, so postponing a plan's
+    /// start turns off the units it had reached. A feature is matched by
+    /// name: a renamed one starts again. When either moves a feature, the
     /// revision label shows the edit (`r2+1`). The [`ChangeReport`]
     /// describes what went live.
     ///

@@ -348,3 +348,19 @@ fn to_config_after_a_ramp_moved_validates_to_the_same_decisions() {
         );
     }
 }
+
+#[test]
+fn a_config_above_what_the_ramp_reached_goes_live_as_configured() {
+    let clock = ManualClock::at(start() + Duration::from_secs(3_600));
+    let source = StaticSource::new(config("r1"));
+    let (rollouts, mut reloader) = reloading(&source, &clock);
+    assert_eq!(live(&rollouts), pct(25));
+    source
+        .set(Config::new("r2").feature(FeatureConfig::new("checkout").percentage(30).ramp(plan())));
+    reloader.reload().expect("r2");
+    assert_eq!(
+        live(&rollouts),
+        pct(30),
+        "the config's own 30%, not the ramp's 25%"
+    );
+}

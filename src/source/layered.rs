@@ -89,9 +89,10 @@ impl Overrides {
         self.edit(feature, |o| o.enabled = Some(true));
     }
 
-    /// Forces a feature's rollout percentage, off its ramp if it has one
-    /// (until [`Overrides::clear`], after which the ramp goes on from the
-    /// percentage the feature serves).
+    /// Forces a feature's rollout percentage, off its ramp if it has one,
+    /// until [`Overrides::clear`]. The reload after that puts it back on
+    /// its ramp at the percentage it serves, capped by the plan's: a forced
+    /// percentage above the plan comes down to it.
     pub fn set_percentage(&self, feature: &str, percentage: Percentage) {
         self.edit(feature, |o| o.percentage = Some(percentage));
     }
