@@ -127,6 +127,28 @@ fn a_percentage_override_takes_a_feature_off_its_ramp() {
 }
 
 #[test]
+fn a_forced_percentage_above_the_plan_comes_down_to_it_when_cleared() {
+    let remote = StaticSource::new(Config::new("r1").feature(FeatureConfig::new("f").ramp(
+        gradual::RampConfig::starting("1970-01-01T00:00:00Z").step(gradual::RampStep::last(25)),
+    )));
+    let layered = Layered::new(remote);
+    let overrides = layered.overrides();
+    let rollouts = Rollouts::default();
+    let mut reloader = Reloader::new(layered, rollouts.clone());
+    reloader.reload().expect("r1");
+    rollouts.advance_ramps(std::time::SystemTime::now());
+    overrides.set_percentage("f", Percentage::from_percent(50).expect("50"));
+    reloader.reload().expect("forced");
+    overrides.clear("f");
+    let Ok(Reload::Applied(report)) = reloader.reload() else {
+        panic!("cleared");
+    };
+    let live = rollouts.load().feature("f").expect("f").percentage();
+    assert_eq!(live.to_string(), "25%");
+    assert_eq!(report.changed()[0].blast_radius().turned_off(), 0.25);
+}
+
+#[test]
 fn test_data_is_a_source_too() {
     let flags = TestData::new();
     flags.on("x");
