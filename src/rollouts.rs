@@ -400,8 +400,8 @@ impl Rollouts {
     /// Installs a snapshot built from a source's config: the reloader's
     /// swap. A ramped feature keeps the percentage it serves (up to its
     /// plan's percentage at `now`), rather than starting again from the
-    /// config's percentage; halts hold as for every write. The report compares the snapshot that served
-    /// with the one that goes live.
+    /// config's percentage; halts hold as for every write. The report
+    /// compares the snapshot that served with the one that goes live.
     pub(crate) fn install_reloaded(&self, next: Snapshot, now: SystemTime) -> ChangeReport {
         let mut report = None;
         let _ = self.write_reporting(
@@ -650,38 +650,27 @@ impl Rollouts {
 /// never restarts below what it had reached, whether its plan was kept,
 /// changed, or just given back after a `Layered` override.
 fn keep_ramp_progress(current: &Snapshot, next: Snapshot, now: SystemTime) -> Snapshot {
-    let reached: Vec<(String, Percentage)> = next
+    let reached: Vec<(&str, Percentage)> = next
         .features()
         .filter_map(|f| {
             let plan = f.ramp()?.percentage_at(now)?;
             let kept = current.feature(f.name())?.percentage().min(plan);
-            (kept > f.percentage()).then(|| (f.name().to_owned(), kept))
+            (kept > f.percentage()).then_some((f.name(), kept))
         })
         .collect();
-    reached.iter().fold(next, |snapshot, (name, percentage)| {
-        // Always `Ok`: `name` is a feature of `next`.
-        let moved = snapshot.with_percentage(name, *percentage);
-        moved.unwrap_or(snapshot)
-    })
+    next.with_percentages(reached).unwrap_or(next)
 }
 
 impl History {
     /// `snapshot` with every halted feature at its held percentage, or
     /// `None` if it already is.
     fn enforce_halts(&self, snapshot: &Snapshot) -> Option<Snapshot> {
-        let mut held: Option<Snapshot> = None;
-        for halt in &self.halts {
-            let base = held.as_ref().unwrap_or(snapshot);
-            if base
+        let moved = self.halts.iter().filter(|halt| {
+            snapshot
                 .feature(&halt.feature)
                 .is_some_and(|f| f.percentage() != halt.percentage)
-            {
-                if let Ok(next) = base.with_percentage(&halt.feature, halt.percentage) {
-                    held = Some(next);
-                }
-            }
-        }
-        held
+        });
+        snapshot.with_percentages(moved.map(|halt| (halt.feature.as_str(), halt.percentage)))
     }
 
     /// Keeps `snapshot` for rollback; gives back the one that no longer

@@ -481,6 +481,36 @@ impl Snapshot {
         self.with_feature(feature, |f| f.enabled = enabled)
     }
 
+    /// A copy with several features' percentages set at once, as one edit
+    /// (one copy of the feature list, one step of the revision label);
+    /// names not in the snapshot are skipped. `None` when none is in it.
+    pub(crate) fn with_percentages<'n>(
+        &self,
+        changes: impl IntoIterator<Item = (&'n str, Percentage)>,
+    ) -> Option<Self> {
+        let mut features: Option<Vec<Arc<Feature>>> = None;
+        for (name, percentage) in changes {
+            let Some(&i) = self.index.names.get(name) else {
+                continue;
+            };
+            let features = features.get_or_insert_with(|| self.features.clone());
+            Arc::make_mut(&mut features[i]).percentage = percentage;
+        }
+        Some(self.edited(features?))
+    }
+
+    /// This snapshot with `features`, as an edit of it.
+    fn edited(&self, features: Vec<Arc<Feature>>) -> Self {
+        Snapshot {
+            revision: self.revision.edited(),
+            features,
+            index: Arc::clone(&self.index),
+            segments: Arc::clone(&self.segments),
+            segment_configs: Arc::clone(&self.segment_configs),
+            exposure: self.exposure.clone(),
+        }
+    }
+
     fn with_feature(
         &self,
         name: &str,
@@ -494,14 +524,7 @@ impl Snapshot {
         };
         let mut features = self.features.clone();
         change(Arc::make_mut(&mut features[i]));
-        Ok(Snapshot {
-            revision: self.revision.edited(),
-            features,
-            index: Arc::clone(&self.index),
-            segments: Arc::clone(&self.segments),
-            segment_configs: Arc::clone(&self.segment_configs),
-            exposure: self.exposure.clone(),
-        })
+        Ok(self.edited(features))
     }
 }
 
