@@ -145,15 +145,8 @@ fn invalid_ramps_are_rejected_with_the_field() {
 fn ramps_advance_with_the_injected_clock_and_never_lower() {
     let clock = ManualClock::at(start() - Duration::from_secs(60));
     let rollouts = Rollouts::new(Snapshot::try_from(config("r1")).expect("valid"));
-    let percent = || {
-        rollouts
-            .load()
-            .feature("checkout")
-            .expect("present")
-            .percentage()
-    };
     assert!(rollouts.advance_ramps(clock.now()).is_empty());
-    assert_eq!(percent(), pct(1));
+    assert_eq!(live(&rollouts), pct(1));
     clock.advance(Duration::from_secs(60));
     let steps = rollouts.advance_ramps(clock.now());
     assert_eq!((steps[0].from, steps[0].to), (pct(1), pct(5)));
@@ -165,10 +158,10 @@ fn ramps_advance_with_the_injected_clock_and_never_lower() {
     rollouts.set_percentage("checkout", pct(30)).expect("known");
     clock.advance(Duration::from_secs(3_600));
     assert!(rollouts.advance_ramps(clock.now()).is_empty());
-    assert_eq!(percent(), pct(30));
+    assert_eq!(live(&rollouts), pct(30));
     clock.advance(Duration::from_secs(2 * 86_400));
     rollouts.advance_ramps(clock.now());
-    assert_eq!(percent(), pct(100));
+    assert_eq!(live(&rollouts), pct(100));
 }
 
 #[test]
@@ -179,19 +172,12 @@ fn a_halt_holds_across_ramps_reloads_and_rollbacks_until_resumed() {
     let mut reloader = Reloader::new(source.clone(), rollouts.clone());
     reloader.reload().expect("r1");
     rollouts.advance_ramps(clock.now());
-    let percent = || {
-        rollouts
-            .load()
-            .feature("checkout")
-            .expect("present")
-            .percentage()
-    };
-    assert_eq!(percent(), pct(5));
+    assert_eq!(live(&rollouts), pct(5));
 
     rollouts
         .halt("checkout", Percentage::ZERO, "errors up", clock.now())
         .expect("known");
-    assert_eq!(percent(), Percentage::ZERO);
+    assert_eq!(live(&rollouts), Percentage::ZERO);
     clock.advance(Duration::from_secs(2 * 3_600));
     assert!(
         rollouts.advance_ramps(clock.now()).is_empty(),
@@ -200,24 +186,24 @@ fn a_halt_holds_across_ramps_reloads_and_rollbacks_until_resumed() {
     source.set(config("r2"));
     reloader.reload().expect("r2");
     assert_eq!(
-        percent(),
+        live(&rollouts),
         Percentage::ZERO,
         "a reload does not undo the halt"
     );
     rollouts.rollback().expect("history");
-    assert_eq!(percent(), Percentage::ZERO, "nor does a rollback");
+    assert_eq!(live(&rollouts), Percentage::ZERO, "nor does a rollback");
     assert_eq!(rollouts.halts()[0].cause, "errors up");
 
     // A person's dial moves the halt with it.
     rollouts.set_percentage("checkout", pct(2)).expect("known");
     assert_eq!(rollouts.halts()[0].percentage, pct(2));
-    assert_eq!(percent(), pct(2));
+    assert_eq!(live(&rollouts), pct(2));
 
     let lifted = rollouts.resume("checkout").expect("was halted");
     assert_eq!(lifted.feature, "checkout");
     assert!(rollouts.halts().is_empty());
     rollouts.advance_ramps(clock.now());
-    assert_eq!(percent(), pct(25), "resumed: the plan takes over");
+    assert_eq!(live(&rollouts), pct(25), "resumed: the plan takes over");
 }
 
 /// A reloader over `source` on `clock`, with the config applied and its

@@ -389,12 +389,13 @@ fn a_salt_keeps_buckets_across_a_rename() {
 
 #[test]
 fn a_rule_reason_names_the_first_segment_it_requires_never_a_negated_one() {
-    let in_beta = || {
-        SegmentConfig::new("beta").condition(ConditionConfig::new("groups", Operator::In, ["beta"]))
-    };
     let s = snapshot(
         Config::new("r1")
-            .segment(in_beta())
+            .segment(SegmentConfig::new("beta").condition(ConditionConfig::new(
+                "groups",
+                Operator::In,
+                ["beta"],
+            )))
             .segment(SegmentConfig::new("staff").condition(ConditionConfig::new(
                 "staff",
                 Operator::Equals,
