@@ -210,22 +210,21 @@ fn build(config: &Config, mut problems: Problems) -> Result<Snapshot, Vec<Config
     let mut index = NameMap::with_capacity(config.features.len());
     let mut features = Vec::with_capacity(config.features.len());
     for (position, raw) in config.features.iter().enumerate() {
-        // Straight into its `Arc`: a `Feature` is a few hundred bytes, and
-        // collecting them into `Arc`s afterwards copied each twice more.
-        let feature = match feature(position, raw, &segment_names, &placeholder) {
-            Ok(f) => Arc::new(f),
-            Err(e) => {
-                problems.add(e)?;
-                continue;
-            }
-        };
-        if index.insert(feature.name.clone(), position).is_some() {
+        // The name is claimed before the feature is validated, so that a
+        // second feature of that name is reported even when the first is
+        // invalid (an empty name is reported by `feature`).
+        if !raw.name.is_empty() && index.insert(raw.name.as_str().into(), position).is_some() {
             problems.add(ConfigError::DuplicateFeature {
                 feature: raw.name.clone(),
             })?;
             continue;
         }
-        features.push(feature);
+        // Straight into its `Arc`: a `Feature` is a few hundred bytes, and
+        // collecting them into `Arc`s afterwards copied each twice more.
+        match feature(position, raw, &segment_names, &placeholder) {
+            Ok(f) => features.push(Arc::new(f)),
+            Err(e) => problems.add(e)?,
+        }
     }
     if !problems.found.is_empty() {
         // Prerequisites are checked across features, by position: only once

@@ -106,6 +106,33 @@ fn name_with_surrounding_whitespace_is_rejected() {
     assert!(Snapshot::try_from(one(FeatureConfig::new("new checkout"))).is_ok());
 }
 
+/// A name repeated after an invalid feature of that name is still a
+/// duplicate: `errors` lists both problems, so fixing the first does not
+/// reveal the second.
+#[test]
+fn a_duplicate_of_an_invalid_feature_is_reported_too() {
+    let config = Config::new("r1")
+        .feature(FeatureConfig::new("a").percentage(140))
+        .feature(FeatureConfig::new("a").percentage(5));
+    let errors: Vec<String> = config.errors().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        errors,
+        [
+            "feature `a`: percentage 140 is out of range (0..=100)",
+            "feature `a`: name is defined more than once",
+        ]
+    );
+    // Two features with empty names are two empty names, not a duplicate.
+    let config = Config::new("r1")
+        .feature(FeatureConfig::new(""))
+        .feature(FeatureConfig::new(""));
+    let errors: Vec<String> = config.errors().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        errors,
+        ["feature #0: name is empty", "feature #1: name is empty"]
+    );
+}
+
 #[test]
 fn duplicate_feature_names_the_repeated_name() {
     let config = Config::new("r1")
