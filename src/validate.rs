@@ -7,6 +7,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use foldhash::fast::RandomState;
 
@@ -341,8 +342,7 @@ fn ramp(feature: &str, raw: &RampConfig) -> Result<Ramp, ConfigError> {
         problem,
     };
     let time = |field: At<'_>, text: &str| {
-        humantime::parse_rfc3339_weak(text)
-            .map_err(|e| invalid(field, format!("{text:?} is not an RFC 3339 time ({e})")))
+        rfc3339(text).map_err(|e| invalid(field, format!("{text:?} is not an RFC 3339 time ({e})")))
     };
     if raw.steps.is_empty() {
         return Err(invalid(
@@ -352,6 +352,8 @@ fn ramp(feature: &str, raw: &RampConfig) -> Result<Ramp, ConfigError> {
     }
     let mut begins = time(At::field("ramp.start"), &raw.start)?;
     let mut previous = Percentage::ZERO;
+    // The previous step's `hold`, parsed.
+    let mut held = None;
     let mut steps = Vec::with_capacity(raw.steps.len());
     for (i, step) in raw.steps.iter().enumerate() {
         let at = At::item("ramp.steps", i);
@@ -365,22 +367,24 @@ fn ramp(feature: &str, raw: &RampConfig) -> Result<Ramp, ConfigError> {
             }
             begins = when;
         } else if i > 0 {
-            let Some(hold) = &raw.steps[i - 1].hold else {
+            let Some(hold) = held else {
                 return Err(invalid(
                     at,
                     format!("needs an `at`, or a `hold` on ramp.steps[{}]", i - 1),
                 ));
             };
-            let hold = humantime::parse_duration(hold).map_err(|e| {
-                invalid(
-                    At::item("ramp.steps", i - 1).then("hold"),
-                    format!("{hold:?} is not a duration ({e})"),
-                )
-            })?;
             begins = begins
                 .checked_add(hold)
                 .ok_or_else(|| invalid(at, "begins too far in the future".into()))?;
         }
+        // Every `hold` is read, also where the next step's `at` (or there
+        // being no next step) leaves it unused: invalid text never passes.
+        held = match &step.hold {
+            Some(text) => Some(humantime::parse_duration(text).map_err(|e| {
+                invalid(at.then("hold"), format!("{text:?} is not a duration ({e})"))
+            })?),
+            None => None,
+        };
         let p = percentage(feature, at.then("percentage"), step.percentage)?;
         if p < previous {
             return Err(invalid(
@@ -392,6 +396,47 @@ fn ramp(feature: &str, raw: &RampConfig) -> Result<Ramp, ConfigError> {
         steps.push((begins, p));
     }
     Ok(Ramp::new(steps))
+}
+
+/// An RFC 3339 time: `2026-11-24T12:00:00Z` or with a numeric offset,
+/// `2026-11-24T14:00:00+02:00`; fractional seconds, lower-case `t` and `z`,
+/// and a space for the `T` (which RFC 3339 allows for readability) are
+/// accepted. A time without an offset is not: it names no instant.
+fn rfc3339(text: &str) -> Result<SystemTime, String> {
+    let upper = text.to_ascii_uppercase();
+    // The local time, and how far east of UTC it is (`-05:00` is west).
+    let (local, east, offset) = match upper.strip_suffix('Z') {
+        Some(local) => (local, true, Duration::ZERO),
+        None => {
+            let at = upper.len().saturating_sub(6);
+            let b = upper.as_bytes();
+            let digit = |i: usize| {
+                b.get(i)
+                    .filter(|d| d.is_ascii_digit())
+                    .map(|d| u64::from(d - b'0'))
+            };
+            let sign = b.get(at).filter(|s| matches!(s, b'+' | b'-'));
+            let hours = digit(at + 1).zip(digit(at + 2)).map(|(h, l)| 10 * h + l);
+            let minutes = digit(at + 4).zip(digit(at + 5)).map(|(h, l)| 10 * h + l);
+            match (sign, hours, b.get(at + 3), minutes) {
+                (Some(sign), Some(h @ 0..=23), Some(b':'), Some(m @ 0..=59)) => (
+                    // Only ASCII was matched, so `at` is a character boundary.
+                    upper.get(..at).unwrap_or_default(),
+                    *sign == b'+',
+                    Duration::from_secs(3600 * h + 60 * m),
+                ),
+                _ => return Err("no UTC offset: end it with `Z` or `+hh:mm`".into()),
+            }
+        }
+    };
+    let local = humantime::parse_rfc3339_weak(&format!("{local}Z")).map_err(|e| e.to_string())?;
+    // East of UTC, the local clock is ahead: the instant is earlier.
+    let instant = if east {
+        local.checked_sub(offset)
+    } else {
+        local.checked_add(offset)
+    };
+    instant.ok_or_else(|| "out of range".into())
 }
 
 fn guard(feature: &str, raw: &GuardConfig) -> Result<GuardPolicy, ConfigError> {

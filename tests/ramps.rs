@@ -141,6 +141,103 @@ fn invalid_ramps_are_rejected_with_the_field() {
     ));
 }
 
+/// Ramp times are RFC 3339: `Z` or a numeric offset (the same instant
+/// written in another zone), `t`/`z` in either case, a space for the `T`;
+/// a time with no offset names no instant and is rejected.
+#[test]
+fn ramp_times_are_rfc_3339_instants_with_their_offset() {
+    let begins = |text: &str| {
+        Snapshot::try_from(Config::new("r").feature(
+            FeatureConfig::new("f").ramp(RampConfig::starting(text).step(RampStep::last(50))),
+        ))
+        .map(|s| s.feature("f").and_then(|f| f.ramp()).expect("ramp").steps()[0].0)
+        .map_err(|e| e.to_string())
+    };
+    for same in [
+        "2026-11-24T12:00:00Z",
+        "2026-11-24T14:00:00+02:00",
+        "2026-11-24T07:00:00-05:00",
+        "2026-11-24T17:45:00+05:45",
+        "2026-11-25T01:30:00+13:30",
+        "2026-11-23T23:00:00-13:00",
+        "2026-11-24T12:00:00+00:00",
+        "2026-11-24T12:00:00-00:00",
+        "2026-11-24t12:00:00z",
+        "2026-11-24 12:00:00Z",
+        "2026-11-24T12:00:00.000Z",
+    ] {
+        assert_eq!(begins(same), Ok(start()), "{same}");
+    }
+    assert_eq!(
+        begins("2026-11-24T14:00:00.5+02:00"),
+        Ok(start() + Duration::from_millis(500))
+    );
+    for (bad, why) in [
+        ("2026-11-24T12:00:00", "no UTC offset"),
+        ("2026-11-24T12:00:00+0200", "no UTC offset"),
+        ("2026-11-24T12:00:00+24:00", "no UTC offset"),
+        ("2026-11-24T12:00:00+02:60", "no UTC offset"),
+        ("2026-11-24", "no UTC offset"),
+        ("2026-11-24T12:00+02:00", "timestamp format is invalid"),
+        ("2026-13-24T12:00:00Z", "out of range"),
+    ] {
+        let message = begins(bad).expect_err(bad);
+        assert!(
+            message.starts_with(&format!(
+                "feature `f`: ramp.start: {bad:?} is not an RFC 3339 time ("
+            )) && message.contains(why),
+            "{bad}: {message}"
+        );
+    }
+}
+
+/// Every step's `hold` is read, including one that the next step's `at`
+/// overrides and one on the last step: invalid text never goes live.
+#[test]
+fn every_hold_is_validated_even_where_unused() {
+    let reject = |steps: Vec<RampStep>| {
+        let ramp = steps
+            .into_iter()
+            .fold(RampConfig::starting(START), RampConfig::step);
+        Snapshot::try_from(Config::new("r").feature(FeatureConfig::new("f").ramp(ramp)))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    let not_a_duration = |field: &str, text: &str| {
+        format!("feature `f`: ramp.{field}.hold: {text:?} is not a duration")
+    };
+    for (steps, field, text) in [
+        (vec![RampStep::hold(5, "banana")], "steps[0]", "banana"),
+        (
+            vec![
+                RampStep::hold(5, "banana"),
+                RampStep::at(50, "2026-12-01T00:00:00Z"),
+            ],
+            "steps[0]",
+            "banana",
+        ),
+        (
+            vec![RampStep::hold(5, "1h"), RampStep::hold(50, "-1h")],
+            "steps[1]",
+            "-1h",
+        ),
+    ] {
+        let message = reject(steps).expect_err(text);
+        assert!(
+            message.starts_with(&not_a_duration(field, text)),
+            "{message}"
+        );
+    }
+    // A valid hold that the next step's `at` overrides is accepted.
+    assert_eq!(
+        reject(vec![
+            RampStep::hold(5, "1h"),
+            RampStep::at(50, "2026-12-01T00:00:00Z"),
+        ]),
+        Ok(())
+    );
+}
+
 #[test]
 fn ramps_advance_with_the_injected_clock_and_never_lower() {
     let clock = ManualClock::at(start() - Duration::from_secs(60));
