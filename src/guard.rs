@@ -327,21 +327,19 @@ impl<C: Clock> Guard<C> {
     }
 
     /// Records one request's outcome. Lock-free; outcomes for a feature
-    /// with no guard in the serving config are ignored.
+    /// with no guard in the serving config are ignored. A feature that a
+    /// reload or a `replace` has just made guarded is counted from its
+    /// first outcome (its counters are made then, not at the next tick).
     #[inline]
     pub fn record(&self, feature: &str, cohort: Cohort, outcome: Outcome) {
         let outcomes = self.outcomes.load();
-        let Some(counts) = outcomes.get(feature) else {
-            return;
-        };
-        let stripe = counts.stripe();
-        let base = cohort.base();
-        counts.add(stripe, base + if outcome.ok { SUCCESS } else { FAILURE }, 1);
-        if let Some(latency) = outcome.latency {
-            let units = (latency.as_secs_f64() * 1e6 / LATENCY_UNIT_US).round() as u64;
-            counts.add(stripe, base + LAT_N, 1);
-            counts.add(stripe, base + LAT_SUM, units);
-            counts.add(stripe, base + LAT_SQ, units.saturating_mul(units));
+        match outcomes.get(feature) {
+            Some(counts) => add_outcome(counts, cohort, outcome),
+            None => {
+                if let Some(counts) = self.newly_guarded(feature) {
+                    add_outcome(&counts, cohort, outcome);
+                }
+            }
         }
     }
 
@@ -349,12 +347,36 @@ impl<C: Clock> Guard<C> {
     /// interval): `ok` successes and `failed` failures, without latency.
     pub fn record_counts(&self, feature: &str, cohort: Cohort, ok: u64, failed: u64) {
         let outcomes = self.outcomes.load();
-        let Some(counts) = outcomes.get(feature) else {
-            return;
+        let add = |counts: &Striped| {
+            let stripe = counts.stripe();
+            counts.add(stripe, cohort.base() + SUCCESS, ok);
+            counts.add(stripe, cohort.base() + FAILURE, failed);
         };
-        let stripe = counts.stripe();
-        counts.add(stripe, cohort.base() + SUCCESS, ok);
-        counts.add(stripe, cohort.base() + FAILURE, failed);
+        match outcomes.get(feature) {
+            Some(counts) => add(counts),
+            None => {
+                if let Some(counts) = self.newly_guarded(feature) {
+                    add(&counts);
+                }
+            }
+        }
+    }
+
+    /// The counters of `feature` if it is guarded in the serving config
+    /// but has none yet: it became guarded (by a reload or a `replace`)
+    /// since they were last tracked. `None` for a feature with no guard.
+    #[cold]
+    fn newly_guarded(&self, feature: &str) -> Option<Arc<Striped>> {
+        let guarded = self
+            .rollouts
+            .load()
+            .feature(feature)
+            .is_some_and(|f| f.guard().is_some());
+        if !guarded {
+            return None;
+        }
+        self.track_guarded_features();
+        self.outcomes.load().get(feature).cloned()
     }
 
     /// Judges what has been recorded, rolls back degraded features, and
@@ -470,22 +492,43 @@ impl<C: Clock> Guard<C> {
     }
 
     /// Makes sure every guarded feature of the serving config has counters.
+    ///
+    /// Request threads may call this at once (see `newly_guarded`), so the
+    /// map is replaced by compare-and-swap from the one it was built from
+    /// (`rcu`): counters another thread added, and counted into, are kept.
     fn track_guarded_features(&self) {
         let snapshot = self.rollouts.load();
-        let current = self.outcomes.load();
-        let missing = snapshot
-            .features()
-            .any(|f| f.guard().is_some() && !current.contains_key(f.name()));
-        if !missing {
+        let missing = |current: &Outcomes| {
+            snapshot
+                .features()
+                .any(|f| f.guard().is_some() && !current.contains_key(f.name()))
+        };
+        if !missing(&self.outcomes.load()) {
             return;
         }
         let stripes = crate::striped::DEFAULT_STRIPES;
-        let mut next: Outcomes = (**current).clone();
-        for f in snapshot.features().filter(|f| f.guard().is_some()) {
-            next.entry(f.name().into())
-                .or_insert_with(|| Arc::new(Striped::new(2 * COUNTERS_PER_COHORT, stripes)));
-        }
-        self.outcomes.store(Arc::new(next));
+        self.outcomes.rcu(|current| {
+            let mut next: Outcomes = (**current).clone();
+            for f in snapshot.features().filter(|f| f.guard().is_some()) {
+                next.entry(f.name().into())
+                    .or_insert_with(|| Arc::new(Striped::new(2 * COUNTERS_PER_COHORT, stripes)));
+            }
+            next
+        });
+    }
+}
+
+/// Adds one request's outcome to a feature's counters.
+#[inline]
+fn add_outcome(counts: &Striped, cohort: Cohort, outcome: Outcome) {
+    let stripe = counts.stripe();
+    let base = cohort.base();
+    counts.add(stripe, base + if outcome.ok { SUCCESS } else { FAILURE }, 1);
+    if let Some(latency) = outcome.latency {
+        let units = (latency.as_secs_f64() * 1e6 / LATENCY_UNIT_US).round() as u64;
+        counts.add(stripe, base + LAT_N, 1);
+        counts.add(stripe, base + LAT_SUM, units);
+        counts.add(stripe, base + LAT_SQ, units.saturating_mul(units));
     }
 }
 

@@ -63,8 +63,9 @@
 //! - The loop around the dial: [`Metrics`] count exposures per feature,
 //!   reason and variant; a [`Ramp`] raises a feature's percentage on a
 //!   schedule ([`Rollouts::advance_ramps`]); a [`Guard`] compares the new
-//!   path's health with the old one's and advances the ramp, holds it, or
-//!   rolls it back and [halts](Rollouts::halt) it until a person resumes.
+//!   path's health with the old one's and advances the ramp (a guarded
+//!   feature climbs only this way), holds it, or rolls it back and
+//!   [halts](Rollouts::halt) it until a person resumes.
 //!
 //! # Evaluation order
 //!

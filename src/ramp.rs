@@ -2,10 +2,12 @@
 //! function of time.
 //!
 //! A ramp does not act by itself (the library starts no timers): the
-//! service, or a [`Guard`](crate::Guard), calls
+//! service calls
 //! [`Rollouts::advance_ramps`](crate::Rollouts::advance_ramps) with the
 //! time from its [`Clock`](crate::Clock), which sets each ramped feature's
-//! percentage to the plan's. A ramp that a guard or a person halted stays
+//! percentage to the plan's. A feature with a `guard` is left to its
+//! [`Guard`](crate::Guard), whose `tick` raises it one step per healthy
+//! batch (and unguarded ones on schedule). A ramp that a guard or a person halted stays
 //! where it was put until [`Rollouts::resume`](crate::Rollouts::resume). A
 //! reload keeps the progress a ramp made, up to its plan
 //! ([`Reloader::reload`](crate::Reloader::reload)).

@@ -492,7 +492,9 @@ impl Rollouts {
     }
 
     /// Lifts a halt; the feature's ramp (if any) takes over again at the
-    /// next [`Rollouts::advance_ramps`]. Returns the halt lifted, if any.
+    /// next [`Rollouts::advance_ramps`], or for a guarded feature at its
+    /// guard's next [`tick`](crate::Guard::tick), from the plan's first
+    /// step above where it stands. Returns the halt lifted, if any.
     pub fn resume(&self, feature: &str) -> Option<Halt> {
         let mut history = self.lock_writer();
         let at = history.halts.iter().position(|h| h.feature == feature)?;
@@ -504,8 +506,15 @@ impl Rollouts {
         self.lock_writer().halts.clone()
     }
 
-    /// Raises every ramped, un-halted feature to its plan's percentage at
-    /// `now` (never lowers one), as one swap. Returns the steps taken.
+    /// Raises every ramped, un-halted, unguarded feature to its plan's
+    /// percentage at `now` (never lowers one), as one swap. Returns the
+    /// steps taken.
+    ///
+    /// A feature with a `guard` climbs only through its
+    /// [`Guard`](crate::Guard)'s [`tick`](crate::Guard::tick), one step per
+    /// healthy batch: advancing it here on schedule would skip the evidence
+    /// (after a rollback and `resume`, straight back to where the plan has
+    /// got to).
     ///
     /// ```
     /// use std::time::{Duration, UNIX_EPOCH};
@@ -522,7 +531,10 @@ impl Rollouts {
     /// # Ok::<(), gradual::ConfigError>(())
     /// ```
     pub fn advance_ramps(&self, now: SystemTime) -> Vec<RampChange> {
-        self.advance_ramps_with(|_, ramp| ramp.percentage_at(now))
+        self.advance_ramps_with(|feature, ramp| match feature.guard() {
+            Some(_) => None,
+            None => ramp.percentage_at(now),
+        })
     }
 
     /// Raises each ramped, un-halted feature to the percentage `target`
