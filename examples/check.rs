@@ -7,8 +7,10 @@
 //! cargo run --example check -- live.json new.json  # validate new.json, and show what it changes
 //! ```
 //!
-//! Exit status, for the new (last) file: 0 when it is valid, 1 when it is
-//! not (every problem is listed), 2 when it cannot be read or is not JSON.
+//! Exit status, for the new (last) file: 0 when it is valid; 1 when it is
+//! not, with each feature's first problem listed as `Config::errors` lists
+//! them (JSON that is not shaped like a config, such as a misspelt field or
+//! a wrong type, is invalid too); 2 when it cannot be read or is not JSON.
 //! A live file with problems is reported too, without a blast radius; it
 //! does not change the status, which gates the new config.
 
@@ -41,8 +43,14 @@ fn load(path: &str) -> Result<Snapshot, u8> {
         2
     })?;
     let config: Config = serde_json::from_str(&text).map_err(|e| {
-        eprintln!("{path}: not a config: {e}");
-        2
+        if e.is_data() {
+            // JSON, but not a config: a misspelt or unknown field, a wrong type.
+            eprintln!("{path}: INVALID: {e}");
+            1
+        } else {
+            eprintln!("{path}: not JSON: {e}");
+            2
+        }
     })?;
     let errors = config.errors();
     if !errors.is_empty() {

@@ -126,12 +126,14 @@ impl Config {
         self
     }
 
-    /// Every problem that keeps this config from becoming a
+    /// The problems that keep this config from becoming a
     /// [`Snapshot`](crate::Snapshot), in config order; empty when it is
     /// valid. Where `Snapshot::try_from` stops at the first problem, this
-    /// goes on, for a deployment gate that lists them all. Checks across
-    /// features (prerequisites, cycles) run once every feature is valid by
-    /// itself.
+    /// goes on, for a deployment gate: the config's own problems, each
+    /// invalid segment condition, and the first problem of each feature (a
+    /// feature's validation stops at its first; the next shows once that
+    /// one is fixed). Checks across features (prerequisites, cycles) run
+    /// once every feature is valid by itself, so their problems come last.
     ///
     /// ```
     /// use gradual::{Config, FeatureConfig};

@@ -9,8 +9,12 @@ use crate::{Literal, Operator};
 
 /// A config that cannot become a [`Snapshot`](crate::Snapshot).
 ///
-/// Validation stops at the first problem, in the order the features are
-/// listed.
+/// Validation stops at the first problem. It checks the config's own
+/// fields, then each segment and each feature by itself in the order they
+/// are listed, then what spans features (prerequisites, cycles): a
+/// prerequisite on an unknown feature is reported only when every feature
+/// is valid by itself. [`Config::errors`](crate::Config::errors) goes on
+/// past the first.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {

@@ -67,7 +67,20 @@ fn a_valid_file_passes_and_an_invalid_one_lists_every_problem() {
         check().arg(&broken).output().expect("runs").status.code(),
         Some(2)
     );
-    for p in [good, bad, broken] {
+
+    // JSON, but not a config: a misspelt field is a problem of the config.
+    let typo = write(
+        "typo.json",
+        r#"{ "revision": "r4", "features": [ { "name": "a", "percentge": 50 } ] }"#,
+    );
+    let out = check().arg(&typo).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("typo.json: INVALID: unknown field `percentge`"),
+        "{stderr}"
+    );
+    for p in [good, bad, broken, typo] {
         let _ = std::fs::remove_file(p);
     }
 }
@@ -122,7 +135,7 @@ fn the_status_gates_the_new_file_whatever_the_live_one_is() {
 
     let out = check().arg(&bad_live).arg(&garbage).output().expect("runs");
     assert_eq!(out.status.code(), Some(2), "{out:?}");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("garbage.json: not a config"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("garbage.json: not JSON"));
     for p in [bad_live, good_new, garbage] {
         let _ = std::fs::remove_file(p);
     }
