@@ -31,6 +31,8 @@
 //! | `features[].prerequisites` | list of `{feature, variant?}` | `[]` | features that must evaluate on (to that variant) |
 //! | `features[].rules` | list of rules | `[]` | targeting rules, first match decides |
 //! | `features[].variants` | list of `{name, weight, value?}` | `[]` | weighted variants; weights in percent sum to 100; `value` any JSON |
+//! | `features[].ramp` | `{start, steps: [{percentage, hold?, at?}]}` | none | a staged ramp ([`RampConfig`]): RFC 3339 times with their offset, durations like `"1h 30m"` |
+//! | `features[].guard` | `{max_error_rate_increase, min_samples, max_latency_increase_ms?}` | none | health thresholds for a guarded rollout ([`GuardConfig`]) |
 //! | `segments` | list of `{name, conditions}` | `[]` | named sets of attribute conditions rules refer to |
 //!
 //! A rule is `{name?, conditions, serve | variant | percentage}`: exactly

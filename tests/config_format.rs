@@ -25,6 +25,17 @@ fn the_example_file_uses_every_part_of_the_format() {
             && checkout.variants.len() == 2
     );
     assert!(f("new_payments").bucket_by.is_some());
+    let search = f("new_search_backend");
+    let ramp = search.ramp.as_ref().expect("a ramp");
+    assert!(
+        ramp.steps.iter().any(|s| s.hold.is_some()) && ramp.steps.iter().any(|s| s.at.is_some())
+    );
+    assert!(
+        search
+            .guard
+            .as_ref()
+            .is_some_and(|g| g.max_latency_increase_ms.is_some())
+    );
     assert!(!f("dark_mode").enabled);
     assert!(f("dark_mode").prerequisites[0].variant.is_some());
     let ops: std::collections::BTreeSet<&str> = config
