@@ -109,8 +109,11 @@ impl RolloutsBuilder {
 
     /// A handle serving `snapshot`.
     pub fn build(self, mut snapshot: Snapshot) -> Rollouts {
-        if let Some(metrics) = &self.metrics {
-            metrics.attach(&mut snapshot, None);
+        match &self.metrics {
+            Some(metrics) => metrics.attach(&mut snapshot, None),
+            // A snapshot taken from a handle with metrics counts into its
+            // registry: not here.
+            None => snapshot.exposure = None,
         }
         Rollouts {
             serving: Arc::new(ArcSwap::from_pointee(snapshot)),
@@ -434,8 +437,9 @@ impl Rollouts {
             next = held;
         }
         seen(&current, &next);
-        if let Some(metrics) = &self.shared.metrics {
-            metrics.attach(&mut next, Some(&current));
+        match &self.shared.metrics {
+            Some(metrics) => metrics.attach(&mut next, Some(&current)),
+            None => next.exposure = None,
         }
         let next = Arc::new(next);
         let revision = next.revision().clone();

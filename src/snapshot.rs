@@ -467,6 +467,11 @@ impl Snapshot {
 
     /// A copy with one feature's rollout percentage changed (the article's
     /// `increase_rollout`, and its "set the percentage back to 0").
+    ///
+    /// Like a clone, the copy records exposures where this snapshot does:
+    /// evaluating a copy of a serving snapshot counts into its handle's
+    /// metrics (a handle attaches its own, or none, when the copy goes live
+    /// in it).
     pub fn with_percentage(
         &self,
         feature: &str,

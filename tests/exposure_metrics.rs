@@ -281,3 +281,32 @@ fn recording_can_be_switched_off() {
         Some(1)
     );
 }
+
+/// A handle without metrics counts nothing, also when it serves a snapshot
+/// taken from a handle with them (built from it, or swapped in): it does
+/// not count into the other handle's registry.
+#[test]
+fn a_handle_without_metrics_never_counts_into_another_s() {
+    let metrics = Metrics::new();
+    let recording = handle(&metrics, config("r1", 100));
+    let on = || metrics.snapshot().feature("checkout").map(|c| c.on);
+    let quiet = Rollouts::builder().no_metrics().build(Snapshot::empty());
+    quiet.replace((*recording.snapshot()).clone());
+    let built = Rollouts::builder()
+        .no_metrics()
+        .build((*recording.snapshot()).clone());
+    for unit in ["a", "b", "c"] {
+        assert!(quiet.is_enabled("checkout", unit));
+        assert!(built.is_enabled("checkout", unit));
+        assert!(built.reader().is_enabled("checkout", unit));
+    }
+    assert_eq!(on(), Some(0));
+    // After a dial change too.
+    quiet
+        .set_percentage("checkout", Percentage::FULL)
+        .expect("known");
+    quiet.is_enabled("checkout", "d");
+    assert_eq!(on(), Some(0));
+    recording.is_enabled("checkout", "e");
+    assert_eq!(on(), Some(1));
+}
