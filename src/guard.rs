@@ -58,9 +58,20 @@
 //!   [`Rollouts::halt`] with the verdict as its cause, and stays there —
 //!   across ramps, reloads and rollbacks — until a person calls
 //!   [`Rollouts::resume`]. The ramp then starts again from its first step.
+//! - **A rollback undoes the rollout, not the targeting**: like the
+//!   article's "set the percentage back to 0" (and LaunchDarkly's guarded
+//!   rollouts), it takes the percentage to 0%, so units an allow list or a
+//!   rule serves on (test accounts, staff) keep the new path, and a feature
+//!   at 0% is not judged. To take them off as well, kill the feature
+//!   ([`Rollouts::kill`]) on the [`GuardEvent::RolledBack`] event.
 //! - **A person's halt stops the ramp, not the guard**: a feature halted
 //!   above 0% ([`Rollouts::halt`], to pause a ramp) is still judged, and
 //!   rolled back if its new path degrades.
+//! - **Each step is judged at its own percentage**: a feature moved by a
+//!   person or a reload rather than by the guard (`set_percentage`, a
+//!   config raising it) starts a new batch there; evidence from the step
+//!   below does not carry it further. Outcomes recorded while a feature has
+//!   no guard are dropped at the next tick.
 //!
 //! The tests in `tests/guard_quality.rs` check both bounds over many
 //! seeded simulations.
@@ -304,6 +315,9 @@ struct Judging {
     healthy: bool,
     /// The step a `Held` event was last reported for.
     held_for: Option<Percentage>,
+    /// The percentage the batch in progress (and `healthy`) belongs to;
+    /// `None` before the first tick that sees the feature above 0%.
+    at: Option<Percentage>,
 }
 
 impl Guard<SystemClock> {
@@ -389,6 +403,9 @@ impl<C: Clock> Guard<C> {
         let snapshot = self.rollouts.snapshot();
         let outcomes = self.outcomes.load();
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        // Judging state goes with the counters (of features no longer
+        // guarded, or no longer there).
+        state.retain(|name, _| outcomes.contains_key(name.as_str()));
 
         for feature in snapshot.features() {
             let (Some(policy), Some(counts)) = (feature.guard(), outcomes.get(feature.name()))
@@ -403,6 +420,18 @@ impl<C: Clock> Guard<C> {
             }
             let judging = state.entry(feature.name().to_owned()).or_default();
             let totals = read(counts);
+            if judging.at.is_some_and(|at| at != feature.percentage()) {
+                // Moved by a person or a reload, not by this guard: its
+                // evidence so far was gathered at another percentage, so
+                // the step it is at now is judged from here on.
+                *judging = Judging {
+                    consumed: totals,
+                    at: Some(feature.percentage()),
+                    ..Judging::default()
+                };
+                continue;
+            }
+            judging.at = Some(feature.percentage());
             let batch: Totals =
                 core::array::from_fn(|i| totals[i].wrapping_sub(judging.consumed[i]));
             let (n_t, n_c) = (
@@ -472,6 +501,7 @@ impl<C: Clock> Guard<C> {
                 // Judge the new step on its own evidence only.
                 judging.healthy = false;
                 judging.held_for = None;
+                judging.at = Some(change.to);
                 if let Some(counts) = outcomes.get(change.feature.as_str()) {
                     judging.consumed = read(counts);
                 }
@@ -491,24 +521,29 @@ impl<C: Clock> Guard<C> {
         &self.rollouts
     }
 
-    /// Makes sure every guarded feature of the serving config has counters.
+    /// Makes sure every guarded feature of the serving config has counters,
+    /// and no other feature does.
     ///
     /// Request threads may call this at once (see `newly_guarded`), so the
     /// map is replaced by compare-and-swap from the one it was built from
     /// (`rcu`): counters another thread added, and counted into, are kept.
     fn track_guarded_features(&self) {
         let snapshot = self.rollouts.load();
-        let missing = |current: &Outcomes| {
-            snapshot
-                .features()
-                .any(|f| f.guard().is_some() && !current.contains_key(f.name()))
-        };
-        if !missing(&self.outcomes.load()) {
+        let guarded = |name: &str| snapshot.feature(name).is_some_and(|f| f.guard().is_some());
+        let current = self.outcomes.load();
+        let missing = snapshot
+            .features()
+            .any(|f| f.guard().is_some() && !current.contains_key(f.name()));
+        let stale = current.keys().any(|name| !guarded(name));
+        if !missing && !stale {
             return;
         }
         let stripes = crate::striped::DEFAULT_STRIPES;
         self.outcomes.rcu(|current| {
+            // Counters of a feature no longer guarded go: its outcomes are
+            // ignored from now on, and a guard it gets back starts afresh.
             let mut next: Outcomes = (**current).clone();
+            next.retain(|name, _| guarded(name));
             for f in snapshot.features().filter(|f| f.guard().is_some()) {
                 next.entry(f.name().into())
                     .or_insert_with(|| Arc::new(Striped::new(2 * COUNTERS_PER_COHORT, stripes)));

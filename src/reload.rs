@@ -141,7 +141,8 @@ impl<S: Source, C: Clock> Reloader<S, C> {
     /// the config's own serves until it begins, so postponing a plan's
     /// start turns off the units it had reached. A feature is matched by
     /// name: a renamed one starts again. When either moves a feature, the
-    /// revision label shows the edit (`r2+1`). The [`ChangeReport`]
+    /// revision label shows the edit: `r2+1`, or `r2+2` when kept progress
+    /// and a halt both do (one edit each). The [`ChangeReport`]
     /// describes what went live.
     ///
     /// [`Reload::Unchanged`] repeats the source's latest config: after that

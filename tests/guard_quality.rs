@@ -494,6 +494,47 @@ fn threads_meeting_a_newly_guarded_feature_at_once_lose_no_outcome() {
     }
 }
 
+/// A healthy verdict belongs to the percentage it was reached at: moved by
+/// a person (or a reload) to a step the guard never judged, the feature
+/// waits for a batch there before the guard raises it further.
+#[test]
+fn a_step_set_by_hand_is_judged_before_the_guard_raises_it() {
+    let (rollouts, guard, clock) = guarded_ramp();
+    guard.tick();
+    assert_eq!(percent_of(&rollouts), "5%");
+    healthy_batch(&guard);
+    guard.tick();
+    rollouts
+        .set_percentage("checkout", Percentage::from_percent(50).expect("in range"))
+        .expect("known");
+    clock.advance(std::time::Duration::from_secs(40 * 60));
+    assert!(steps_taken(&guard.tick()).is_empty(), "no batch at 50% yet");
+    assert_eq!(percent_of(&rollouts), "50%");
+    healthy_batch(&guard);
+    assert_eq!(
+        steps_taken(&guard.tick()),
+        [("50%".to_string(), "100%".to_string())]
+    );
+}
+
+/// Outcomes recorded while a feature has no guard are not kept for a
+/// guard it gets back: that guard judges fresh evidence only.
+#[test]
+fn a_guard_given_back_does_not_judge_outcomes_from_without_one() {
+    let rollouts = Rollouts::new(checkout_at_10(true));
+    let guard = Guard::with_clock(rollouts.clone(), ManualClock::at(UNIX_EPOCH));
+    guard.tick();
+    rollouts.replace(checkout_at_10(false));
+    guard.tick();
+    // Failures while unguarded: ignored.
+    guard.record_counts("checkout", Cohort::Treatment, 0, MIN_SAMPLES);
+    guard.record_counts("checkout", Cohort::Control, MIN_SAMPLES, 0);
+    guard.tick();
+    rollouts.replace(checkout_at_10(true));
+    assert!(guard.tick().is_empty(), "nothing to judge yet");
+    assert_eq!(percent_of(&rollouts), "10%");
+}
+
 #[test]
 fn a_person_s_halt_stops_the_ramp_but_not_the_guard() {
     let (rollouts, guard, clock) = guarded_ramp();
