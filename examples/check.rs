@@ -8,9 +8,9 @@
 //! ```
 //!
 //! Exit status, for the new (last) file: 0 when it is valid; 1 when it is
-//! not, with each feature's first problem listed as `Config::errors` lists
-//! them (JSON that is not shaped like a config, such as a misspelt field or
-//! a wrong type, is invalid too); 2 when it cannot be read or is not JSON.
+//! not, with its problems listed as `Config::errors` lists them (JSON that
+//! is not shaped like a config, such as a misspelt field or a wrong type,
+//! is invalid too); 2 when it cannot be read or is not JSON.
 //! A live file with problems is reported too, without a blast radius; it
 //! does not change the status, which gates the new config.
 

@@ -132,10 +132,12 @@ impl Config {
     /// [`Snapshot`](crate::Snapshot), in config order; empty when it is
     /// valid. Where `Snapshot::try_from` stops at the first problem, this
     /// goes on, for a deployment gate: the config's own problems, each
-    /// invalid segment condition, and the first problem of each feature (a
-    /// feature's validation stops at its first; the next shows once that
-    /// one is fixed). Checks across features (prerequisites, cycles) run
-    /// once every feature is valid by itself, so their problems come last.
+    /// invalid segment condition, and within each feature the first problem
+    /// of each part that is wrong (percentage, lists, salt, `bucket_by`,
+    /// variants, each rule, ramp, guard; rules are checked once the
+    /// variants they may name are valid). Checks across features
+    /// (prerequisites, cycles) run once every feature is valid by itself,
+    /// so their problems come last.
     ///
     /// ```
     /// use gradual::{Config, FeatureConfig};

@@ -224,7 +224,11 @@ fn build(config: &Config, mut problems: Problems) -> Result<Snapshot, Vec<Config
         // collecting them into `Arc`s afterwards copied each twice more.
         match feature(position, raw, &segment_names, &placeholder) {
             Ok(f) => features.push(Arc::new(f)),
-            Err(e) => problems.add(e)?,
+            Err(errors) => {
+                for e in errors {
+                    problems.add(e)?;
+                }
+            }
         }
     }
     if !problems.found.is_empty() {
@@ -266,45 +270,59 @@ fn build(config: &Config, mut problems: Problems) -> Result<Snapshot, Vec<Config
     })
 }
 
+/// A feature, or its problems: the first of each of its parts (name,
+/// percentage, lists, salt, `bucket_by`, variants, each rule, ramp, guard),
+/// in that order. Rules are checked once the variants they may name are
+/// valid; nothing else is checked when the name is not.
 fn feature(
     position: usize,
     raw: &FeatureConfig,
     segments: &NameMap<usize>,
     placeholder: &Arc<FeatureConfig>,
-) -> Result<Feature, ConfigError> {
+) -> Result<Feature, Vec<ConfigError>> {
     let name = raw.name.as_str();
     if name.is_empty() {
-        return Err(ConfigError::EmptyName { index: position });
+        return Err(vec![ConfigError::EmptyName { index: position }]);
     }
     if name.trim() != name {
-        return Err(ConfigError::NameWhitespace {
+        return Err(vec![ConfigError::NameWhitespace {
             feature: name.to_owned(),
-        });
+        }]);
     }
     let owner = Who::Feature(name);
-    let percentage = percentage(name, At::field("percentage"), raw.percentage)?;
-    let mut listed = NameMap::with_capacity(raw.allow.len() + raw.deny.len());
-    add_units(name, "allow", &raw.allow, Listed::Allow, &mut listed)?;
-    add_units(name, "deny", &raw.deny, Listed::Deny, &mut listed)?;
-    if let Some(unit) = raw
-        .allow
-        .iter()
-        .find(|u| listed.get(u.as_str()) == Some(&Listed::Deny))
-    {
-        return Err(ConfigError::AllowedAndDenied {
-            feature: name.to_owned(),
-            unit: unit.clone(),
-        });
-    }
-    let salt = non_empty(&owner, "salt", raw.salt.as_deref())?.unwrap_or(name);
-    let bucket_by = non_empty(&owner, "bucket_by", raw.bucket_by.as_deref())?;
-    let variants = variants(name, raw)?;
-    let rules: Box<[Rule]> = raw
-        .rules
-        .iter()
-        .enumerate()
-        .map(|(i, r)| rule(&owner, name, i, r, segments, &variants))
-        .collect::<Result<_, _>>()?;
+    let mut problems = Vec::new();
+    let p = &mut problems;
+    let percentage = part(p, percentage(name, At::field("percentage"), raw.percentage));
+    let listed = part(p, unit_lists(name, raw));
+    let salt = part(p, non_empty(&owner, "salt", raw.salt.as_deref()));
+    let bucket_by = part(p, non_empty(&owner, "bucket_by", raw.bucket_by.as_deref()));
+    let variants = part(p, variants(name, raw));
+    let rules = variants.as_ref().and_then(|variants| {
+        let mut rules = Vec::with_capacity(raw.rules.len());
+        rules.extend(
+            (raw.rules.iter().enumerate())
+                .filter_map(|(i, r)| part(p, rule(&owner, name, i, r, segments, variants))),
+        );
+        (rules.len() == raw.rules.len()).then(|| rules.into_boxed_slice())
+    });
+    let ramp = part(p, raw.ramp.as_ref().map(|r| ramp(name, r)).transpose());
+    let guard = part(p, raw.guard.as_ref().map(|g| guard(name, g)).transpose());
+    let (
+        Some(percentage),
+        Some(listed),
+        Some(salt),
+        Some(bucket_by),
+        Some(variants),
+        Some(rules),
+        Some(ramp),
+        Some(guard),
+    ) = (
+        percentage, listed, salt, bucket_by, variants, rules, ramp, guard,
+    )
+    else {
+        return Err(problems);
+    };
+    let salt = salt.unwrap_or(name);
     let bucketing_tail = crate::rules::bucketing_tail(&rules, !variants.is_empty());
     Ok(Feature {
         name: name.into(),
@@ -324,8 +342,8 @@ fn feature(
             && raw.rules.is_empty()
             && raw.variants.is_empty()
             && raw.bucket_by.is_none(),
-        ramp: raw.ramp.as_ref().map(|r| ramp(name, r)).transpose()?,
-        guard: raw.guard.as_ref().map(|g| guard(name, g)).transpose()?,
+        ramp,
+        guard,
         // The caller records the real source once validation has passed.
         source: Arc::clone(placeholder),
     })
@@ -511,6 +529,29 @@ fn non_empty<'a>(
 
 /// Adds a list's unit ids to the feature's unit map (a unit on both
 /// lists ends up marked `Deny`, and is then reported by the caller).
+/// `checked`'s value, or `None` with its problem added to `problems`.
+fn part<T>(problems: &mut Vec<ConfigError>, checked: Result<T, ConfigError>) -> Option<T> {
+    checked.map_err(|e| problems.push(e)).ok()
+}
+
+/// The allow and deny lists, as one map (no unit may be on both).
+fn unit_lists(feature: &str, raw: &FeatureConfig) -> Result<NameMap<Listed>, ConfigError> {
+    let mut listed = NameMap::with_capacity(raw.allow.len() + raw.deny.len());
+    add_units(feature, "allow", &raw.allow, Listed::Allow, &mut listed)?;
+    add_units(feature, "deny", &raw.deny, Listed::Deny, &mut listed)?;
+    if let Some(unit) = raw
+        .allow
+        .iter()
+        .find(|u| listed.get(u.as_str()) == Some(&Listed::Deny))
+    {
+        return Err(ConfigError::AllowedAndDenied {
+            feature: feature.to_owned(),
+            unit: unit.clone(),
+        });
+    }
+    Ok(listed)
+}
+
 fn add_units(
     feature: &str,
     field: &'static str,

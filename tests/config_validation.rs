@@ -5,7 +5,10 @@
 //! verbatim, for configs built in code and (where JSON can say it) for
 //! configs parsed from JSON text.
 
-use gradual::{Config, ConfigError, FeatureConfig, Snapshot};
+use gradual::{
+    ConditionConfig, Config, ConfigError, FeatureConfig, GuardConfig, Operator, RampConfig,
+    RampStep, RuleConfig, Serve, Snapshot, VariantConfig,
+};
 
 /// Validates a config that must be rejected, and returns the error.
 fn reject(config: Config) -> ConfigError {
@@ -104,6 +107,65 @@ fn name_with_surrounding_whitespace_is_rejected() {
 
     // Whitespace inside a name is not surrounding whitespace.
     assert!(Snapshot::try_from(one(FeatureConfig::new("new checkout"))).is_ok());
+}
+
+/// `errors` lists each part of a feature that is wrong, not only the
+/// first: its percentage, lists, salt, each rule, ramp and guard (rules
+/// only once the variants they may name are valid), in that order, and
+/// `Snapshot::try_from` reports the first of them.
+#[test]
+fn errors_list_every_part_of_a_feature_that_is_wrong() {
+    let broken = FeatureConfig::new("f")
+        .percentage(140)
+        .allow(["x"])
+        .deny(["x"])
+        .salt("")
+        .rule(RuleConfig::percentage(101).condition(ConditionConfig::new(
+            "plan",
+            Operator::In,
+            ["pro"],
+        )))
+        .rule(RuleConfig::new(Serve::On).condition(ConditionConfig::new("", Operator::In, ["pro"])))
+        .ramp(RampConfig::starting("soon").step(RampStep::last(50)))
+        .guard(GuardConfig::new(1.0, 5));
+    let config = Config::new("r1").feature(broken.clone());
+    let errors: Vec<String> = config.errors().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        errors,
+        [
+            "feature `f`: percentage 140 is out of range (0..=100)",
+            "feature `f`: unit `x` is in both allow and deny",
+            "feature `f`: salt is empty",
+            "feature `f`: rules[0].percentage 101 is out of range (0..=100)",
+            "feature `f`: rules[1].conditions[0].attribute is empty",
+            "feature `f`: ramp.start: \"soon\" is not an RFC 3339 time (no UTC offset: end it with `Z` or `+hh:mm`)",
+            "feature `f`: guard.min_samples: 5 is below the least the guard's statistics need (100)",
+        ]
+    );
+    assert_eq!(
+        Snapshot::try_from(config)
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Err(errors[0].clone())
+    );
+
+    // Invalid variants: rules, which may name them, wait for them.
+    let config = Config::new("r1").feature(
+        FeatureConfig::new("g")
+            .variant(VariantConfig::new("a", 60))
+            .rule(
+                RuleConfig::serve_variant("missing").condition(ConditionConfig::new(
+                    "plan",
+                    Operator::In,
+                    ["pro"],
+                )),
+            ),
+    );
+    let errors: Vec<String> = config.errors().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        errors,
+        ["feature `g`: variants: weights sum to 60, not 100"]
+    );
 }
 
 /// A name repeated after an invalid feature of that name is still a
