@@ -212,6 +212,111 @@ fn overrides_win_over_the_remote_for_the_fields_they_set() {
     assert_eq!(reloader.reload().expect("ok"), Reload::Unchanged);
 }
 
+/// A remote that can be taken down, answers "unchanged" when asked about
+/// the revision it last gave, and remembers the revisions it was asked
+/// about.
+#[derive(Clone)]
+struct Remote {
+    state: std::sync::Arc<std::sync::Mutex<(bool, Config, Vec<String>)>>,
+}
+
+#[derive(Debug)]
+struct Down;
+
+impl std::fmt::Display for Down {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("remote down")
+    }
+}
+
+impl std::error::Error for Down {}
+
+impl Remote {
+    fn new(config: Config) -> Self {
+        Remote {
+            state: std::sync::Arc::new(std::sync::Mutex::new((true, config, Vec::new()))),
+        }
+    }
+
+    fn set_up(&self, up: bool) {
+        self.state.lock().expect("lock").0 = up;
+    }
+
+    fn asked(&self) -> Vec<String> {
+        self.state.lock().expect("lock").2.clone()
+    }
+}
+
+impl Source for Remote {
+    type Error = Down;
+
+    fn fetch(&mut self, serving: &Revision) -> Result<Fetch, Down> {
+        let mut state = self.state.lock().expect("lock");
+        state.2.push(serving.label().to_owned());
+        if !state.0 {
+            return Err(Down);
+        }
+        Ok(if serving.label() == state.1.revision {
+            Fetch::Unchanged
+        } else {
+            Fetch::Config(state.1.clone())
+        })
+    }
+}
+
+/// An operator's kill goes live while the remote is down (on the last
+/// config it gave), and the outage is reported by the reload after.
+#[test]
+fn an_override_goes_live_while_the_remote_is_down() {
+    let remote =
+        Remote::new(Config::new("r1").feature(FeatureConfig::new("checkout").percentage(100)));
+    let layered = Layered::new(remote.clone());
+    let overrides = layered.overrides();
+    let rollouts = Rollouts::default();
+    let mut reloader = Reloader::new(layered, rollouts.clone());
+    reloader.reload().expect("r1");
+    assert!(rollouts.is_enabled("checkout", "u"));
+
+    remote.set_up(false);
+    overrides.kill("checkout");
+    assert!(matches!(reloader.reload(), Ok(Reload::Applied(_))));
+    assert!(!rollouts.is_enabled("checkout", "u"));
+    assert_eq!(rollouts.revision().label(), "r1+overrides");
+    assert!(
+        reloader.reload().is_err(),
+        "the outage shows at the next reload"
+    );
+    assert!(!rollouts.is_enabled("checkout", "u"));
+}
+
+/// The remote is asked about the revision it gave, not the layered label:
+/// with an override in force it still answers "unchanged", and a change
+/// made on the handle is not undone by every poll.
+#[test]
+fn the_remote_is_asked_about_its_own_revision() {
+    let remote = Remote::new(
+        Config::new("r1")
+            .feature(FeatureConfig::new("checkout").percentage(100))
+            .feature(FeatureConfig::new("search").percentage(100)),
+    );
+    let layered = Layered::new(remote.clone());
+    let overrides = layered.overrides();
+    let rollouts = Rollouts::default();
+    let mut reloader = Reloader::new(layered, rollouts.clone());
+    reloader.reload().expect("r1");
+    overrides.kill("checkout");
+    reloader.reload().expect("override");
+    rollouts.kill("search").expect("known");
+    for _ in 0..3 {
+        assert_eq!(reloader.reload().expect("ok"), Reload::Unchanged);
+    }
+    assert!(
+        !rollouts.is_enabled("search", "u"),
+        "the handle's kill stands"
+    );
+    assert_eq!(remote.asked(), ["empty", "r1", "r1", "r1", "r1"]);
+}
+
 #[test]
 fn an_override_cannot_put_an_invalid_config_live() {
     let remote =

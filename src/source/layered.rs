@@ -20,6 +20,11 @@ use crate::{Config, Fetch, Percentage, Revision, Source};
 /// changes, unlike a dial change made directly on the handle, which the
 /// next reload replaces.
 ///
+/// A new override goes live at the next reload even while the underlying
+/// source fails: it is applied to the last config that source gave, and
+/// the source's error is reported by the reload after. The underlying
+/// source is asked with its own revision, not the layered label.
+///
 /// # Examples
 ///
 /// ```
@@ -182,10 +187,20 @@ impl<S: Source> Source for Layered<S> {
 
     fn fetch(&mut self, serving: &Revision) -> Result<Fetch, S::Error> {
         let overrides_version = self.overrides.lock().version;
-        match self.base.fetch(serving)? {
-            Fetch::Config(config) => self.last_base = Some(config),
-            Fetch::Unchanged if overrides_version == self.seen => return Ok(Fetch::Unchanged),
-            Fetch::Unchanged => {}
+        let fresh_overrides = overrides_version != self.seen;
+        // The underlying source is asked about the revision it gave, not
+        // the layered one the handle serves (`r1+overrides`).
+        let base_revision = self.last_base.as_ref().map(|c| Revision::new(&c.revision));
+        match self.base.fetch(base_revision.as_ref().unwrap_or(serving)) {
+            Ok(Fetch::Config(config)) => self.last_base = Some(config),
+            Ok(Fetch::Unchanged) if !fresh_overrides => return Ok(Fetch::Unchanged),
+            Ok(Fetch::Unchanged) => {}
+            // A failing source does not hold back a new override (an
+            // operator's kill during an outage): it goes live on the last
+            // config the source gave, and the failure is reported by the
+            // next reload, which has no new override to apply.
+            Err(e) if !fresh_overrides || self.last_base.is_none() => return Err(e),
+            Err(_) => {}
         }
         self.seen = overrides_version;
         match &self.last_base {
