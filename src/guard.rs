@@ -67,11 +67,15 @@
 //! - **A person's halt stops the ramp, not the guard**: a feature halted
 //!   above 0% ([`Rollouts::halt`], to pause a ramp) is still judged, and
 //!   rolled back if its new path degrades.
-//! - **Each step is judged at its own percentage**: a feature moved by a
-//!   person or a reload rather than by the guard (`set_percentage`, a
-//!   config raising it) starts a new batch there; evidence from the step
-//!   below does not carry it further. Outcomes recorded while a feature has
-//!   no guard are dropped at the next tick.
+//! - **Each step is judged at its own percentage**: when a person or a
+//!   reload moves a feature rather than the guard (`set_percentage`, a
+//!   `halt` lower, a config raising it), the batch in progress still rolls
+//!   it back if it shows the new path broken, but a healthy verdict on it
+//!   does not count for the new step: the next batch does. What is
+//!   recorded while a feature is at 0% is no step's evidence. Outcomes of
+//!   a feature whose guard a reload removed are dropped at the next tick
+//!   (if the guard is back before a tick runs, they are judged with the
+//!   rest).
 //!
 //! The tests in `tests/guard_quality.rs` check both bounds over many
 //! seeded simulations.
@@ -307,17 +311,23 @@ pub struct Guard<C = SystemClock> {
 
 type Outcomes = HashMap<Box<str>, Arc<Striped>, foldhash::fast::RandomState>;
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Judging {
+    /// The counters `consumed` was read from: counters made afresh (the
+    /// guard given back after a tick dropped them) start a new judging.
+    counters: Option<Arc<Striped>>,
     /// Totals at the start of the batch in progress.
     consumed: Totals,
     /// The last batch judged at the current step was healthy.
     healthy: bool,
     /// The step a `Held` event was last reported for.
     held_for: Option<Percentage>,
-    /// The percentage the batch in progress (and `healthy`) belongs to;
-    /// `None` before the first tick that sees the feature above 0%.
+    /// The percentage the feature was at when last seen by a tick.
     at: Option<Percentage>,
+    /// The batch in progress began at another percentage (a person or a
+    /// reload moved the feature): a degraded verdict on it still rolls
+    /// back, a healthy one does not count for the step it is at now.
+    mixed: bool,
 }
 
 impl Guard<SystemClock> {
@@ -341,7 +351,8 @@ impl<C: Clock> Guard<C> {
     }
 
     /// Records one request's outcome. Lock-free; outcomes for a feature
-    /// with no guard in the serving config are ignored. A feature that a
+    /// with no guard in the serving config are ignored (for one whose guard
+    /// a reload removed, from the next tick on). A feature that a
     /// reload or a `replace` has just made guarded is counted from its
     /// first outcome (its counters are made then, not at the next tick).
     #[inline]
@@ -412,26 +423,35 @@ impl<C: Clock> Guard<C> {
             else {
                 continue;
             };
-            // A feature at 0% (rolled back, or not started) has no new path
-            // to judge. One that a person halted above 0% is still judged:
-            // the halt stops its ramp, not its guard.
-            if feature.percentage() == Percentage::ZERO {
-                continue;
-            }
             let judging = state.entry(feature.name().to_owned()).or_default();
             let totals = read(counts);
-            if judging.at.is_some_and(|at| at != feature.percentage()) {
-                // Moved by a person or a reload, not by this guard: its
-                // evidence so far was gathered at another percentage, so
-                // the step it is at now is judged from here on.
+            if !judging
+                .counters
+                .as_ref()
+                .is_some_and(|c| Arc::ptr_eq(c, counts))
+            {
+                // New counters: everything in them is this guard's evidence.
                 *judging = Judging {
-                    consumed: totals,
+                    counters: Some(Arc::clone(counts)),
                     at: Some(feature.percentage()),
                     ..Judging::default()
                 };
+            }
+            if judging.at != Some(feature.percentage()) {
+                // Moved by a person or a reload, not by this guard: the
+                // outcomes since the last batch (if any) may be from before.
+                judging.at = Some(feature.percentage());
+                judging.healthy = false;
+                judging.mixed = totals != judging.consumed;
+            }
+            // A feature at 0% (rolled back, or not started) has no new path
+            // to judge: what is recorded meanwhile is no step's evidence.
+            // One that a person halted above 0% is still judged: the halt
+            // stops its ramp, not its guard.
+            if feature.percentage() == Percentage::ZERO {
+                judging.consumed = totals;
                 continue;
             }
-            judging.at = Some(feature.percentage());
             let batch: Totals =
                 core::array::from_fn(|i| totals[i].wrapping_sub(judging.consumed[i]));
             let (n_t, n_c) = (
@@ -451,7 +471,8 @@ impl<C: Clock> Guard<C> {
                 treatment: (n_t, batch[FAILURE]),
                 control: (n_c, batch[COUNTERS_PER_COHORT + FAILURE]),
             });
-            judging.healthy = verdict == Verdict::Healthy;
+            judging.healthy = verdict == Verdict::Healthy && !judging.mixed;
+            judging.mixed = false;
             if let Verdict::Degraded(cause) = verdict {
                 let from = feature.percentage();
                 if self
@@ -502,6 +523,7 @@ impl<C: Clock> Guard<C> {
                 judging.healthy = false;
                 judging.held_for = None;
                 judging.at = Some(change.to);
+                judging.mixed = false;
                 if let Some(counts) = outcomes.get(change.feature.as_str()) {
                     judging.consumed = read(counts);
                 }
@@ -540,6 +562,10 @@ impl<C: Clock> Guard<C> {
         }
         let stripes = crate::striped::DEFAULT_STRIPES;
         self.outcomes.rcu(|current| {
+            // The serving config as of this attempt: one loaded before a
+            // retry may be older than the one a racing thread built from.
+            let snapshot = self.rollouts.load();
+            let guarded = |name: &str| snapshot.feature(name).is_some_and(|f| f.guard().is_some());
             // Counters of a feature no longer guarded go: its outcomes are
             // ignored from now on, and a guard it gets back starts afresh.
             let mut next: Outcomes = (**current).clone();

@@ -447,6 +447,19 @@ fn rfc3339(text: &str) -> Result<SystemTime, String> {
             }
         }
     };
+    // `full-date "T" partial-time`, exactly: humantime reads the numbers
+    // and checks the calendar, but lets some other forms through.
+    let b = local.as_bytes();
+    let shape = |i: usize, c: &u8| match i {
+        4 | 7 => *c == b'-',
+        10 => matches!(c, b'T' | b' '),
+        13 | 16 => *c == b':',
+        19 => *c == b'.',
+        _ => c.is_ascii_digit(),
+    };
+    if !(b.len() == 19 || b.len() > 20) || !b.iter().enumerate().all(|(i, c)| shape(i, c)) {
+        return Err("not `YYYY-MM-DDTHH:MM:SS[.fraction]` before the offset".into());
+    }
     let local = humantime::parse_rfc3339_weak(&format!("{local}Z")).map_err(|e| e.to_string())?;
     // East of UTC, the local clock is ahead: the instant is earlier.
     let instant = if east {

@@ -441,13 +441,22 @@ fn advance_ramps_leaves_a_guarded_feature_to_its_guard() {
 
 /// `checkout` at 10%, with a guard or without.
 fn checkout_at_10(guarded: bool) -> Snapshot {
-    let f = FeatureConfig::new("checkout").percentage(10);
-    let f = if guarded {
-        f.guard(GuardConfig::new(1.0, MIN_SAMPLES))
-    } else {
-        f
-    };
-    Snapshot::try_from(Config::new("r").feature(f)).expect("valid")
+    at_10(&[("checkout", guarded)])
+}
+
+/// Features at 10%, each with a guard or without.
+fn at_10(features: &[(&str, bool)]) -> Snapshot {
+    let config = features
+        .iter()
+        .fold(Config::new("r"), |config, &(name, guarded)| {
+            let f = FeatureConfig::new(name).percentage(10);
+            config.feature(if guarded {
+                f.guard(GuardConfig::new(1.0, MIN_SAMPLES))
+            } else {
+                f
+            })
+        });
+    Snapshot::try_from(config).expect("valid")
 }
 
 /// Outcomes for a feature that a `replace` (or a reload) has just made
@@ -533,6 +542,73 @@ fn a_guard_given_back_does_not_judge_outcomes_from_without_one() {
     rollouts.replace(checkout_at_10(true));
     assert!(guard.tick().is_empty(), "nothing to judge yet");
     assert_eq!(percent_of(&rollouts), "10%");
+}
+
+/// A guard given back after its counters were dropped (here by a request
+/// thread meeting another newly guarded feature) judges its new counters
+/// from their start, not against totals read from the old ones.
+#[test]
+fn a_guard_given_back_judges_its_new_counters_from_their_start() {
+    let rollouts = Rollouts::new(at_10(&[("z", true), ("y", false)]));
+    let guard = Guard::with_clock(rollouts.clone(), ManualClock::at(UNIX_EPOCH));
+    guard.record_counts("z", Cohort::Treatment, MIN_SAMPLES, 40);
+    guard.record_counts("z", Cohort::Control, MIN_SAMPLES + 40, 0);
+    assert!(
+        guard
+            .tick()
+            .iter()
+            .any(|e| matches!(e, GuardEvent::Judged { .. }))
+    );
+    rollouts.replace(at_10(&[("z", false), ("y", true)]));
+    guard.record("y", Cohort::Control, Outcome::success());
+    rollouts.replace(at_10(&[("z", true), ("y", true)]));
+    guard.record("z", Cohort::Treatment, Outcome::success());
+    guard.record("z", Cohort::Control, Outcome::success());
+    assert!(guard.tick().is_empty(), "two outcomes are no batch");
+}
+
+/// A batch in progress that shows the new path broken still rolls it back
+/// after a person moved the feature (raised it, or halted it lower to
+/// pause): only a healthy verdict is not carried to the new percentage.
+#[test]
+fn a_broken_new_path_is_rolled_back_across_a_move_by_hand() {
+    for (to, halt) in [(50, false), (5, true)] {
+        let rollouts = Rollouts::new(checkout_at_10(true));
+        let guard = Guard::with_clock(rollouts.clone(), ManualClock::at(UNIX_EPOCH));
+        guard.tick();
+        guard.record_counts("checkout", Cohort::Treatment, MIN_SAMPLES - 1000, 1000);
+        guard.record_counts("checkout", Cohort::Control, MIN_SAMPLES, 0);
+        let to = Percentage::from_percent(to).expect("in range");
+        if halt {
+            rollouts
+                .halt("checkout", to, "pausing", UNIX_EPOCH)
+                .expect("known");
+        } else {
+            rollouts.set_percentage("checkout", to).expect("known");
+        }
+        assert!(rolled_back(&guard.tick()), "to {to}, halt {halt}");
+        assert_eq!(percent_of(&rollouts), "0%");
+    }
+}
+
+/// What is recorded while a feature sits at 0% is no step's evidence: set
+/// back to its percentage by hand, it is judged on what comes after.
+#[test]
+fn outcomes_recorded_at_zero_are_no_step_s_evidence() {
+    let rollouts = Rollouts::new(checkout_at_10(true));
+    let guard = Guard::with_clock(rollouts.clone(), ManualClock::at(UNIX_EPOCH));
+    guard.tick();
+    rollouts
+        .set_percentage("checkout", Percentage::ZERO)
+        .expect("known");
+    guard.tick();
+    guard.record_counts("checkout", Cohort::Treatment, MIN_SAMPLES, 0);
+    guard.record_counts("checkout", Cohort::Control, MIN_SAMPLES, 0);
+    assert!(guard.tick().is_empty(), "nothing judged at 0%");
+    rollouts
+        .set_percentage("checkout", Percentage::from_percent(10).expect("in range"))
+        .expect("known");
+    assert!(guard.tick().is_empty(), "the 0% outcomes are not a batch");
 }
 
 #[test]

@@ -178,7 +178,39 @@ fn ramp_times_are_rfc_3339_instants_with_their_offset() {
         ("2026-11-24T12:00:00+24:00", "no UTC offset"),
         ("2026-11-24T12:00:00+02:60", "no UTC offset"),
         ("2026-11-24", "no UTC offset"),
-        ("2026-11-24T12:00+02:00", "timestamp format is invalid"),
+        (
+            "2026-11-24T12:00+02:00",
+            "not `YYYY-MM-DDTHH:MM:SS[.fraction]`",
+        ),
+        (
+            "2026-11-24T12:00:00Z+01:00",
+            "not `YYYY-MM-DDTHH:MM:SS[.fraction]`",
+        ),
+        (
+            "2026-11-24T12:00:00ZZ",
+            "not `YYYY-MM-DDTHH:MM:SS[.fraction]`",
+        ),
+        (
+            "2026-11-24T12:00:00Zjunz",
+            "not `YYYY-MM-DDTHH:MM:SS[.fraction]`",
+        ),
+        (
+            "2026-11-24T12:00:00.Z",
+            "not `YYYY-MM-DDTHH:MM:SS[.fraction]`",
+        ),
+        (
+            "2026-11-24T12:00:00.+01:00",
+            "not `YYYY-MM-DDTHH:MM:SS[.fraction]`",
+        ),
+        (
+            "2026-11-24T12:00:00.5xZ",
+            "not `YYYY-MM-DDTHH:MM:SS[.fraction]`",
+        ),
+        (
+            "2026-11-24X12:00:00Z",
+            "not `YYYY-MM-DDTHH:MM:SS[.fraction]`",
+        ),
+        ("2026-11-31T12:00:00Z", "out of range"),
         ("2026-13-24T12:00:00Z", "out of range"),
     ] {
         let message = begins(bad).expect_err(bad);
