@@ -10,7 +10,7 @@
 //! | targeting key | the unit id (required: without it, `TARGETING_KEY_MISSING`) |
 //! | custom fields | context attributes: bool, int and float (as numbers), string; date-times and structures are not passed on |
 //! | boolean value | the decision: on or off |
-//! | string, integer, float, structure value | the value of the variant served (a JSON string, integer, number or object) |
+//! | string, integer, float, structure value | the value of the variant served (a JSON string, integer, number or object; in an object, `null` fields and elements are left out, integers beyond `i64` become floats) |
 //! | variant | the variant's name; for a boolean flag without variants, `on` or `off` |
 //!
 //! Reasons:
@@ -267,14 +267,33 @@ impl FeatureProvider for GradualProvider {
         flag_key: &str,
         context: &EvaluationContext,
     ) -> EvaluationResult<ResolutionDetails<StructValue>> {
-        self.typed(
-            flag_key,
-            context,
-            "an object",
-            |v| match open_feature::Value::try_from(v) {
-                Ok(open_feature::Value::Struct(s)) if v.is_object() => Some(s),
-                _ => None,
-            },
-        )
+        self.typed(flag_key, context, "an object", |v| match of_json(v) {
+            Some(open_feature::Value::Struct(s)) => Some(s),
+            _ => None,
+        })
     }
+}
+
+/// A JSON value as an OpenFeature one, which has no null: a `null` field or
+/// element is left out (as an absent one). An integer beyond `i64` becomes
+/// a float. `None` only for `null` itself. (`open_feature::Value`'s own
+/// conversion fails on any `null` inside, and on integers above `i64::MAX`.)
+fn of_json(value: &serde_json::Value) -> Option<open_feature::Value> {
+    use open_feature::Value;
+    Some(match value {
+        serde_json::Value::Null => return None,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64()?),
+        },
+        serde_json::Value::String(s) => Value::String(s.clone()),
+        serde_json::Value::Array(items) => Value::Array(items.iter().filter_map(of_json).collect()),
+        serde_json::Value::Object(fields) => Value::Struct(StructValue {
+            fields: fields
+                .iter()
+                .filter_map(|(k, v)| Some((k.clone(), of_json(v)?)))
+                .collect(),
+        }),
+    })
 }

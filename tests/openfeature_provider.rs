@@ -251,6 +251,51 @@ async fn typed_values_come_from_the_variant_served() {
     );
 }
 
+/// OpenFeature values have no null: an object's `null` fields and
+/// elements are left out, not a reason to refuse the object; an integer
+/// beyond `i64` comes as a float.
+#[tokio::test(flavor = "current_thread")]
+async fn an_object_with_nulls_or_big_integers_is_served() {
+    let value = serde_json::json!({
+        "a": 1,
+        "b": null,
+        "list": [1, null, "x"],
+        "inner": { "c": null, "d": true },
+        "big": u64::MAX,
+    });
+    let rollouts = Rollouts::new(
+        Snapshot::try_from(
+            Config::new("r1").feature(
+                FeatureConfig::new("obj")
+                    .percentage(100)
+                    .variant(VariantConfig::new("v", 100).value(value)),
+            ),
+        )
+        .expect("valid"),
+    );
+    let p = GradualProvider::new(rollouts);
+    let o = p
+        .resolve_struct_value("obj", &user("u"))
+        .await
+        .expect("an object");
+    let fields = &o.value.fields;
+    assert_eq!(fields.get("a"), Some(&Value::Int(1)));
+    assert!(!fields.contains_key("b"));
+    assert_eq!(
+        fields.get("list"),
+        Some(&Value::Array(vec![
+            Value::Int(1),
+            Value::String("x".into())
+        ]))
+    );
+    let Some(Value::Struct(inner)) = fields.get("inner") else {
+        panic!("inner: {fields:?}");
+    };
+    assert_eq!(inner.fields.len(), 1);
+    assert_eq!(inner.fields.get("d"), Some(&Value::Bool(true)));
+    assert_eq!(fields.get("big"), Some(&Value::Float(u64::MAX as f64)));
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn errors_carry_the_right_codes() {
     let (p, _) = provider();
