@@ -72,10 +72,12 @@
 //!   `halt` lower, a config raising it), the batch in progress still rolls
 //!   it back if it shows the new path broken, but a healthy verdict on it
 //!   does not count for the new step: the next batch does. What is
-//!   recorded while a feature is at 0% is no step's evidence. Outcomes of
-//!   a feature whose guard a reload removed are dropped at the next tick
-//!   (if the guard is back before a tick runs, they are judged with the
-//!   rest).
+//!   recorded while a feature is at 0% is no step's evidence, nor is what
+//!   counters made before the guard's first look at a feature hold. The
+//!   outcomes of a feature whose guard a reload removed are dropped the
+//!   next time counters are tracked (a tick, or a first outcome of another
+//!   newly guarded feature); if the guard is back before that, they are
+//!   judged with the rest.
 //!
 //! The tests in `tests/guard_quality.rs` check both bounds over many
 //! seeded simulations.
@@ -352,7 +354,8 @@ impl<C: Clock> Guard<C> {
 
     /// Records one request's outcome. Lock-free; outcomes for a feature
     /// with no guard in the serving config are ignored (for one whose guard
-    /// a reload removed, from the next tick on). A feature that a
+    /// a reload removed, once counters are next tracked: see the module
+    /// docs). A feature that a
     /// reload or a `replace` has just made guarded is counted from its
     /// first outcome (its counters are made then, not at the next tick).
     #[inline]
@@ -430,10 +433,13 @@ impl<C: Clock> Guard<C> {
                 .as_ref()
                 .is_some_and(|c| Arc::ptr_eq(c, counts))
             {
-                // New counters: everything in them is this guard's evidence.
+                // New counters: everything in them is this guard's evidence,
+                // but what they hold may have been recorded at another
+                // percentage (or at 0%) before this tick.
                 *judging = Judging {
                     counters: Some(Arc::clone(counts)),
                     at: Some(feature.percentage()),
+                    mixed: totals != Totals::default(),
                     ..Judging::default()
                 };
             }
@@ -502,7 +508,10 @@ impl<C: Clock> Guard<C> {
             // 0% needs none: there is no new path to judge yet.
             let due = ramp.next_step_above(feature.percentage(), now)?;
             let judging = state.entry(feature.name().to_owned()).or_default();
-            if feature.percentage() == Percentage::ZERO || judging.healthy {
+            // Healthy at the percentage it serves now: a person or a reload
+            // may have moved it since the judging above.
+            let healthy_here = judging.healthy && judging.at == Some(feature.percentage());
+            if feature.percentage() == Percentage::ZERO || healthy_here {
                 return Some(due);
             }
             if judging.held_for != Some(due) {

@@ -567,6 +567,28 @@ fn a_guard_given_back_judges_its_new_counters_from_their_start() {
     assert!(guard.tick().is_empty(), "two outcomes are no batch");
 }
 
+/// Outcomes recorded before the guard first looks at a feature may be from
+/// another percentage (here 0%): a healthy verdict on them does not raise
+/// the ramp; the next batch, all at the step, does.
+#[test]
+fn outcomes_from_before_the_first_look_do_not_raise_a_ramp() {
+    let (rollouts, guard, clock) = guarded_ramp();
+    healthy_batch(&guard);
+    rollouts
+        .set_percentage("checkout", Percentage::from_percent(5).expect("in range"))
+        .expect("known");
+    clock.advance(std::time::Duration::from_secs(15 * 60));
+    assert!(
+        steps_taken(&guard.tick()).is_empty(),
+        "0% outcomes raised it"
+    );
+    healthy_batch(&guard);
+    assert_eq!(
+        steps_taken(&guard.tick()),
+        [("5%".to_string(), "25%".to_string())]
+    );
+}
+
 /// A batch in progress that shows the new path broken still rolls it back
 /// after a person moved the feature (raised it, or halted it lower to
 /// pause): only a healthy verdict is not carried to the new percentage.

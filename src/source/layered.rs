@@ -22,7 +22,9 @@ use crate::{Config, Fetch, Percentage, Revision, Source};
 ///
 /// A new override goes live at the next reload even while the underlying
 /// source fails: it is applied to the last config that source gave, and
-/// the source's error is reported by the reload after. The underlying
+/// the source's error is reported by the reload after. (If that config was
+/// itself rejected, so is the override's; and while overrides keep
+/// changing, each reload serves them rather than the source's error.) The underlying
 /// source is asked with its own revision, not the layered label.
 ///
 /// # Examples
