@@ -360,26 +360,23 @@ impl<C: Clock> Guard<C> {
     /// first outcome (its counters are made then, not at the next tick).
     #[inline]
     pub fn record(&self, feature: &str, cohort: Cohort, outcome: Outcome) {
-        let outcomes = self.outcomes.load();
-        match outcomes.get(feature) {
-            Some(counts) => add_outcome(counts, cohort, outcome),
-            None => {
-                if let Some(counts) = self.newly_guarded(feature) {
-                    add_outcome(&counts, cohort, outcome);
-                }
-            }
-        }
+        self.count(feature, |counts| add_outcome(counts, cohort, outcome));
     }
 
     /// Records outcomes counted elsewhere (a service that aggregates per
     /// interval): `ok` successes and `failed` failures, without latency.
     pub fn record_counts(&self, feature: &str, cohort: Cohort, ok: u64, failed: u64) {
-        let outcomes = self.outcomes.load();
-        let add = |counts: &Striped| {
+        self.count(feature, |counts| {
             let stripe = counts.stripe();
             counts.add(stripe, cohort.base() + SUCCESS, ok);
             counts.add(stripe, cohort.base() + FAILURE, failed);
-        };
+        });
+    }
+
+    /// Adds to `feature`'s counters with `add`, if it is guarded.
+    #[inline]
+    fn count(&self, feature: &str, add: impl FnOnce(&Striped)) {
+        let outcomes = self.outcomes.load();
         match outcomes.get(feature) {
             Some(counts) => add(counts),
             None => {
@@ -395,12 +392,7 @@ impl<C: Clock> Guard<C> {
     /// since they were last tracked. `None` for a feature with no guard.
     #[cold]
     fn newly_guarded(&self, feature: &str) -> Option<Arc<Striped>> {
-        let guarded = self
-            .rollouts
-            .load()
-            .feature(feature)
-            .is_some_and(|f| f.guard().is_some());
-        if !guarded {
+        if !is_guarded(&self.rollouts.load(), feature) {
             return None;
         }
         self.track_guarded_features();
@@ -560,12 +552,11 @@ impl<C: Clock> Guard<C> {
     /// (`rcu`): counters another thread added, and counted into, are kept.
     fn track_guarded_features(&self) {
         let snapshot = self.rollouts.load();
-        let guarded = |name: &str| snapshot.feature(name).is_some_and(|f| f.guard().is_some());
         let current = self.outcomes.load();
         let missing = snapshot
             .features()
             .any(|f| f.guard().is_some() && !current.contains_key(f.name()));
-        let stale = current.keys().any(|name| !guarded(name));
+        let stale = current.keys().any(|name| !is_guarded(&snapshot, name));
         if !missing && !stale {
             return;
         }
@@ -574,11 +565,10 @@ impl<C: Clock> Guard<C> {
             // The serving config as of this attempt: one loaded before a
             // retry may be older than the one a racing thread built from.
             let snapshot = self.rollouts.load();
-            let guarded = |name: &str| snapshot.feature(name).is_some_and(|f| f.guard().is_some());
             // Counters of a feature no longer guarded go: its outcomes are
             // ignored from now on, and a guard it gets back starts afresh.
             let mut next: Outcomes = (**current).clone();
-            next.retain(|name, _| guarded(name));
+            next.retain(|name, _| is_guarded(&snapshot, name));
             for f in snapshot.features().filter(|f| f.guard().is_some()) {
                 next.entry(f.name().into())
                     .or_insert_with(|| Arc::new(Striped::new(2 * COUNTERS_PER_COHORT, stripes)));
@@ -586,6 +576,11 @@ impl<C: Clock> Guard<C> {
             next
         });
     }
+}
+
+/// Whether `snapshot` has a feature of that name with a guard.
+fn is_guarded(snapshot: &crate::Snapshot, name: &str) -> bool {
+    snapshot.feature(name).is_some_and(|f| f.guard().is_some())
 }
 
 /// Adds one request's outcome to a feature's counters.
