@@ -254,9 +254,11 @@ impl fmt::Debug for Feature {
     }
 }
 
-/// Which list a unit id is on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Which list a unit id is on. (The default fills a name table's vacant
+/// slots, which are never read as a value.)
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) enum Listed {
+    #[default]
     Allow,
     Deny,
 }
