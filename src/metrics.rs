@@ -95,13 +95,14 @@ impl Metrics {
         Self::with_stripes(crate::striped::DEFAULT_STRIPES)
     }
 
-    /// A registry with `stripes` stripes (at least 1, rounded up to a power
-    /// of two): more stripes, less sharing between threads, more memory
-    /// (128 bytes per stripe per feature with up to seven variants).
+    /// A registry with `stripes` stripes (at least 1, at most 1,024,
+    /// rounded up to a power of two): more stripes, less sharing between
+    /// threads, more memory (128 bytes per stripe per feature with up to
+    /// seven variants).
     pub fn with_stripes(stripes: usize) -> Self {
         Metrics {
             registry: Arc::new(Registry {
-                stripes: stripes.max(1),
+                stripes: stripes.clamp(1, crate::striped::MAX_STRIPES),
                 blocks: Mutex::default(),
                 observer: None,
             }),
@@ -127,16 +128,29 @@ impl Metrics {
     /// The counts so far, by feature, in the order features were first seen.
     pub fn snapshot(&self) -> Exposures {
         let blocks = self.registry.lock();
-        let mut out: Vec<FeatureExposure> = Vec::new();
+        let mut out = Vec::with_capacity(blocks.by_name.len());
         for block in &blocks.all {
-            let entry = match out.iter_mut().position(|e| *e.feature == *block.feature()) {
-                Some(i) => &mut out[i],
-                None => {
-                    out.push(FeatureExposure::new(block.feature()));
-                    out.last_mut().expect("just pushed")
-                }
+            // A feature's counts are summed at its first block, from all of
+            // its blocks (found by name: one pass, under the lock that
+            // reloads take too).
+            let Some(theirs) = blocks.by_name.get(block.feature()) else {
+                continue;
             };
-            block.add_to(entry);
+            if !theirs
+                .first()
+                .is_some_and(|first| Arc::ptr_eq(first, block))
+            {
+                continue;
+            }
+            let mut entry = FeatureExposure::new(block.feature());
+            for b in theirs {
+                b.add_to(&mut entry);
+            }
+            // Blocks of other variant sets add reasons in their own order.
+            entry.by_reason.sort_by_key(|&(enabled, reason, _)| {
+                SLOTS.iter().position(|&slot| slot == (enabled, reason))
+            });
+            out.push(entry);
         }
         Exposures(out)
     }
@@ -252,7 +266,8 @@ pub struct FeatureExposure {
     /// Counts by outcome and reason kind ([`Reason::as_str`]), e.g.
     /// `(true, "in_rollout")`; only the non-zero ones, in a fixed order.
     pub by_reason: Vec<(bool, &'static str, u64)>,
-    /// Evaluations that came out on with each variant.
+    /// Evaluations that came out on with each variant; only the non-zero
+    /// ones.
     pub by_variant: Vec<(String, u64)>,
 }
 
@@ -287,6 +302,9 @@ impl FeatureExposure {
     }
 
     fn add_variant(&mut self, variant: &str, count: u64) {
+        if count == 0 {
+            return;
+        }
         match self.by_variant.iter_mut().find(|(v, _)| v == variant) {
             Some((_, n)) => *n += count,
             None => self.by_variant.push((variant.to_owned(), count)),
@@ -322,10 +340,12 @@ impl Exposures {
     /// # Ok::<(), gradual::ConfigError>(())
     /// ```
     pub fn since(&self, earlier: &Exposures) -> Exposures {
+        let earlier: HashMap<&str, &FeatureExposure> =
+            earlier.0.iter().map(|e| (&*e.feature, e)).collect();
         let mut out = Vec::with_capacity(self.0.len());
         for now in &self.0 {
             let mut delta = FeatureExposure::new(&now.feature);
-            let before = earlier.feature(&now.feature);
+            let before = earlier.get(&*now.feature);
             for &(enabled, reason, count) in &now.by_reason {
                 let was = before
                     .and_then(|b| {

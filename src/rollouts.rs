@@ -495,10 +495,11 @@ impl Rollouts {
         })
     }
 
-    /// Lifts a halt; the feature's ramp (if any) takes over again at the
-    /// next [`Rollouts::advance_ramps`], or for a guarded feature at its
-    /// guard's next [`tick`](crate::Guard::tick), from the plan's first
-    /// step above where it stands. Returns the halt lifted, if any.
+    /// Lifts a halt, returning it, if any. The feature's ramp (if any) takes
+    /// over again: an unguarded feature goes straight to where the plan has
+    /// got to at the next [`Rollouts::advance_ramps`]; a guarded one climbs
+    /// from the plan's first step above where it stands, one step per
+    /// healthy batch at its guard's [`tick`](crate::Guard::tick).
     pub fn resume(&self, feature: &str) -> Option<Halt> {
         let mut history = self.lock_writer();
         let at = history.halts.iter().position(|h| h.feature == feature)?;
@@ -550,7 +551,7 @@ impl Rollouts {
     ) -> Vec<RampChange> {
         let mut changes = Vec::new();
         let _ = self.write(|current, history| {
-            let mut next: Option<Snapshot> = None;
+            let mut targets = Vec::new();
             for feature in current.features() {
                 let Some(ramp) = feature.ramp() else {
                     continue;
@@ -564,17 +565,15 @@ impl Rollouts {
                 if target <= feature.percentage() {
                     continue;
                 }
-                let base = next.as_ref().unwrap_or(current);
-                if let Ok(moved) = base.with_percentage(feature.name(), target) {
-                    changes.push(RampChange {
-                        feature: feature.name().to_owned(),
-                        from: feature.percentage(),
-                        to: target,
-                    });
-                    next = Some(moved);
-                }
+                targets.push((feature.name(), target));
+                changes.push(RampChange {
+                    feature: feature.name().to_owned(),
+                    from: feature.percentage(),
+                    to: target,
+                });
             }
-            next.ok_or(())
+            // One copy of the feature list for all of them, one edit.
+            current.with_percentages(targets).ok_or(())
         });
         changes
     }

@@ -28,6 +28,10 @@ pub(crate) struct Striped {
 /// share stripes (a registry can be given more: `Metrics::with_stripes`).
 pub(crate) const DEFAULT_STRIPES: usize = 4;
 
+/// The most stripes a counter set gets: one per hardware thread of a large
+/// server, at 128 bytes each per counted feature (128 KiB).
+pub(crate) const MAX_STRIPES: usize = 1024;
+
 static NEXT_STRIPE: AtomicUsize = AtomicUsize::new(0);
 
 thread_local! {
@@ -37,11 +41,11 @@ thread_local! {
 }
 
 impl Striped {
-    /// `stripes` is rounded up to a power of two, so that picking a
-    /// thread's stripe is a mask rather than a division (which would cost
-    /// more than the count itself).
+    /// `stripes` is brought within 1 to [`MAX_STRIPES`] and rounded up to
+    /// a power of two, so that picking a thread's stripe is a mask rather
+    /// than a division (which would cost more than the count itself).
     pub(crate) fn new(counters: usize, stripes: usize) -> Self {
-        let stripes = stripes.max(1).next_power_of_two();
+        let stripes = stripes.clamp(1, MAX_STRIPES).next_power_of_two();
         let width = counters.div_ceil(16).max(1);
         Striped {
             stripes,

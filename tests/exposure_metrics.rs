@@ -310,3 +310,51 @@ fn a_handle_without_metrics_never_counts_into_another_s() {
     recording.is_enabled("checkout", "e");
     assert_eq!(on(), Some(1));
 }
+
+/// A feature whose variants changed has its counts in two blocks; its
+/// reasons still come in the fixed order (allowed before in rollout), not
+/// in the order the blocks first saw them, so equal counts compare equal.
+#[test]
+fn reasons_keep_their_order_across_a_variant_change() {
+    let with_variant = |revision: &str, variant: &str| {
+        Config::new(revision).feature(
+            FeatureConfig::new("f")
+                .percentage(100)
+                .allow(["vip"])
+                .variant(VariantConfig::new(variant, 100)),
+        )
+    };
+    let metrics = Metrics::new();
+    let rollouts = handle(&metrics, with_variant("r1", "x"));
+    rollouts.is_enabled("f", "someone");
+    rollouts.replace(Snapshot::try_from(with_variant("r2", "y")).expect("valid"));
+    rollouts.is_enabled("f", "vip");
+    let counts = metrics.snapshot();
+    let f = counts.feature("f").expect("counted");
+    let reasons: Vec<&str> = f.by_reason.iter().map(|&(_, reason, _)| reason).collect();
+    assert_eq!(reasons, ["allowed", "in_rollout"]);
+    // A delta leaves out variants that counted nothing in between.
+    rollouts.is_enabled("f", "vip");
+    let delta = metrics.snapshot().since(&counts);
+    let f = delta.feature("f").expect("counted");
+    assert_eq!(f.by_variant, [("y".to_owned(), 1)]);
+}
+
+/// A stripe count past any machine's threads is capped, not overflowed
+/// into no stripes at all (which dropped every count).
+#[test]
+fn an_absurd_stripe_count_is_capped_and_still_counts() {
+    for stripes in [0, usize::MAX, usize::MAX / 2 + 2] {
+        let metrics = Metrics::with_stripes(stripes);
+        let rollouts = handle(&metrics, config("r1", 100));
+        for unit in 0..10 {
+            rollouts.is_enabled("killed", &format!("u{unit}"));
+        }
+        let counts = metrics.snapshot();
+        assert_eq!(
+            counts.feature("killed").map(|f| f.off),
+            Some(10),
+            "{stripes}"
+        );
+    }
+}

@@ -479,3 +479,31 @@ fn a_config_above_what_the_ramp_reached_goes_live_as_configured() {
         "the config's own 30%, not the ramp's 25%"
     );
 }
+
+/// Every feature that a tick raises goes live in one swap, one edit of the
+/// revision label, whatever their number (one copy of the feature list,
+/// not one per feature).
+#[test]
+fn one_advance_raises_every_due_feature_in_one_swap() {
+    let mut config = Config::new("r1");
+    for i in 0..5 {
+        config = config.feature(FeatureConfig::new(format!("f{i}")).ramp(plan()));
+    }
+    let config = config.feature(FeatureConfig::new("unramped").percentage(3));
+    let rollouts = Rollouts::new(Snapshot::try_from(config).expect("valid"));
+    let steps = rollouts.advance_ramps(start());
+    assert_eq!(steps.len(), 5);
+    assert!(steps.iter().all(|s| s.to == pct(5)));
+    assert_eq!(rollouts.revision().to_string(), "r1+1");
+    assert_eq!(rollouts.history().len(), 1, "one snapshot displaced");
+    let live = rollouts.snapshot();
+    assert!(
+        live.features()
+            .filter(|f| f.name() != "unramped")
+            .all(|f| f.percentage() == pct(5))
+    );
+    assert_eq!(
+        live.feature("unramped").map(|f| f.percentage()),
+        Some(pct(3))
+    );
+}

@@ -50,10 +50,7 @@ impl CounterBlock {
             out.add_reason(enabled, reason, self.counts.total(i));
         }
         for (i, variant) in self.variants.iter().enumerate() {
-            let n = self.counts.total(SLOTS.len() + i);
-            if n > 0 {
-                out.add_variant(variant, n);
-            }
+            out.add_variant(variant, self.counts.total(SLOTS.len() + i));
         }
     }
 }
