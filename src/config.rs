@@ -49,7 +49,12 @@
 //!
 //! For a list attribute, a string or equality condition holds when any
 //! element matches, except `not_in`, which holds when no element is in the
-//! values; numeric and version operators do not take lists. A NaN number
+//! values; numeric and version operators do not take lists. `in`,
+//! `not_in` and `equals` compare an attribute with the values of its own
+//! type only (a string or a list's elements with the strings, a number with
+//! the numbers, a bool with the bools): an attribute of a type none of the
+//! values has is of a type the condition does not take, below, so
+//! `not_in: ["free"]` does not hold for the number `3`. A NaN number
 //! attribute matches nothing.
 //! `case_insensitive` folds ASCII letters only (`"É"` and `"é"` differ),
 //! which keeps comparison free of allocation. `negate` inverts a

@@ -88,14 +88,19 @@
 //! 7. The feature's own percentage: 0% is **off**
 //!    ([`Reason::OutOfRollout`]); otherwise **on** ([`Reason::InRollout`])
 //!    when the unit's bucket is below it, else **off**
-//!    ([`Reason::OutOfRollout`]). 100% without variants needs no hash.
+//!    ([`Reason::OutOfRollout`]). 100% without variants needs no hash (but
+//!    a feature that buckets by an attribute is off without it, at 100%
+//!    too: below).
 //!
 //! Wherever the answer is **on** and the feature has variants, the variant
 //! comes from the split ([the variant split](mod@bucket#the-variant-split)),
 //! except for a rule that names its variant. Wherever a bucket is needed
 //! (a percentage, the split) and the feature buckets by an attribute the
-//! context lacks, the answer is **off** with [`Reason::MissingBucketBy`].
-//! The MD5 of a unit is computed at most once per evaluation, and not at
+//! context lacks, the answer is **off** with [`Reason::MissingBucketBy`],
+//! and so it is at the feature's own 100%: a feature bucketed by an
+//! attribute is on only for contexts that carry it.
+//! The MD5 of a unit is computed at most once per feature evaluated (a
+//! prerequisite that buckets hashes its own key), and not at
 //! all on the paths that need no bucket. It is computed as soon as every
 //! path left needs it: before the rules from which every rule that matches
 //! buckets the unit (all of them, when none serves a fixed answer), so that
@@ -109,8 +114,9 @@
 //!   per-feature prefix (one compression for keys up to 55 bytes, skipping
 //!   the steps that only read the salt). It never allocates, never locks,
 //!   never panics.
-//! - Finding a feature is a name lookup (a fast non-cryptographic hash and
-//!   a probe), skipped where a hint remembers where the name was found:
+//! - Finding a feature is a name lookup (in a config of up to eight
+//!   features, a scan; beyond, a fast non-cryptographic hash and a probe),
+//!   skipped where a hint remembers where the name was found:
 //!   the hint is checked against the name of the feature there, and a
 //!   wrong one costs the lookup and nothing else. A snapshot's index keeps
 //!   64 hints shared by all threads, by the address of the name's text (a
