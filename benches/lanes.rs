@@ -15,9 +15,8 @@
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
-// The batch API is crate-private, so the bench compiles the module itself.
-// Benches build with `cfg(test)` but without the test harness, which leaves
-// the module's unit-test helpers compiled and unused here.
+// The batch API is crate-private, so the bench compiles the module itself;
+// what only the crate calls is unused here.
 #[path = "../src/lanes.rs"]
 #[allow(dead_code)]
 mod lanes;
@@ -31,8 +30,9 @@ const FEATURE: &str = "new_checkout_design2";
 /// Distinct units, so that no run measures one cached key.
 const POOL: usize = 4096;
 
-/// The single-key path, copied from gradual's `bucket::md5_key` (which is
-/// crate-private): the baseline the lanes are measured against.
+/// A plain single-key MD5 with no heap buffer, the baseline the lanes are
+/// measured against. (gradual's own single path, `KeyPrefix::digest`, is
+/// crate-private and starts from a prefix prepared once per feature.)
 mod single {
     use md5::block_api::compress;
 

@@ -234,7 +234,6 @@ impl Engine {
     }
 
     /// Every engine this CPU supports, portable ones first.
-    #[cfg_attr(not(test), allow(dead_code))] // For the tests and the bench.
     pub(crate) fn available() -> Vec<Self> {
         #[allow(unused_mut)] // Only x86-64 has more than the portable paths.
         let mut engines = vec![Self::Portable4, Self::Portable8];

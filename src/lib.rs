@@ -225,11 +225,43 @@ pub use snapshot::{Feature, Revision, Snapshot, Variant};
 pub use source::{Fetch, Layered, Override, Overrides, Source, StaticSource, TestData};
 pub use version::Version;
 
-/// The batch paths on the portable (non-SIMD) hashing engine, for the
-/// benches' ratios. Not part of the API: no stability promise.
+/// The batch paths on a chosen hashing engine: the portable one for the
+/// benches' ratios, and each one this CPU has for the tests. Not part of
+/// the API: no stability promise.
 #[doc(hidden)]
 pub mod __bench {
+    use crate::lanes::Engine;
     use crate::{Bucket, Context, Decision, Snapshot};
+
+    /// How many hashing engines this CPU can run (the portable ones, then
+    /// each SIMD one it has): the `engine` numbers the functions below take.
+    pub fn engines() -> usize {
+        Engine::available().len()
+    }
+
+    /// [`buckets`](crate::buckets) on engine number `engine` (the detected
+    /// one if out of range).
+    pub fn buckets_on(engine: usize, feature: &str, units: &[&str], out: &mut [Bucket]) -> usize {
+        crate::bucket::buckets_on(pick(engine), feature, units, out)
+    }
+
+    /// [`Snapshot::evaluate_all`] on engine number `engine` (the detected
+    /// one if out of range).
+    pub fn evaluate_all_on<'s>(
+        engine: usize,
+        snapshot: &'s Snapshot,
+        context: &Context<'_>,
+        out: &mut [Decision<'s>],
+    ) -> usize {
+        snapshot.evaluate_all_on(pick(engine), context, out)
+    }
+
+    fn pick(engine: usize) -> Engine {
+        Engine::available()
+            .get(engine)
+            .copied()
+            .unwrap_or_else(Engine::detect)
+    }
 
     /// [`buckets`](crate::buckets) on the portable 8-lane path.
     pub fn buckets_portable(feature: &str, units: &[&str], out: &mut [Bucket]) -> usize {

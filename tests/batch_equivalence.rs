@@ -1,8 +1,11 @@
 //! The batch paths — `buckets` (one feature, many units) and
 //! `Snapshot::evaluate_all` (one unit, every feature) — give exactly what
 //! the single paths give, for keys of every length, including keys that
-//! need two or more MD5 blocks and batches that mix them.
+//! need two or more MD5 blocks and batches that mix them: on every hashing
+//! engine this CPU can run (the portable ones, and each SIMD one it has),
+//! not only the one the crate picks.
 
+use gradual::__bench::{buckets_on, engines, evaluate_all_on};
 use gradual::{
     Bucket, ConditionConfig, Config, Context, Decision, FeatureConfig, Operator,
     PrerequisiteConfig, RuleConfig, Serve, Snapshot, Value, VariantConfig, bucket, buckets,
@@ -27,6 +30,13 @@ proptest! {
         prop_assert_eq!(buckets(&feature, &refs, &mut out), refs.len());
         for (unit, got) in refs.iter().zip(&out) {
             prop_assert_eq!(*got, bucket(&feature, unit), "{}:{}", feature, unit);
+        }
+        for engine in 0..engines() {
+            let mut out = vec![Bucket::default(); refs.len()];
+            prop_assert_eq!(buckets_on(engine, &feature, &refs, &mut out), refs.len());
+            for (unit, got) in refs.iter().zip(&out) {
+                prop_assert_eq!(*got, bucket(&feature, unit), "engine {}, {}:{}", engine, feature, unit);
+            }
         }
     }
 
@@ -63,6 +73,13 @@ proptest! {
         prop_assert_eq!(snapshot.evaluate_all(&context, &mut out), names.len());
         for (feature, got) in snapshot.features().zip(&out) {
             prop_assert_eq!(*got, snapshot.evaluate_with(feature.name(), &context), "{}", feature.name());
+        }
+        for engine in 0..engines() {
+            let mut out = vec![Decision::default(); names.len()];
+            prop_assert_eq!(evaluate_all_on(engine, &snapshot, &context, &mut out), names.len());
+            for (feature, got) in snapshot.features().zip(&out) {
+                prop_assert_eq!(*got, snapshot.evaluate_with(feature.name(), &context), "engine {}, {}", engine, feature.name());
+            }
         }
     }
 }

@@ -5,7 +5,8 @@
 mod common;
 
 use common::{Vector, vectors};
-use gradual::{Config, FeatureConfig, Percentage, Snapshot, bucket};
+use gradual::__bench::{buckets_on, engines};
+use gradual::{Bucket, Config, FeatureConfig, Percentage, Snapshot, bucket, buckets};
 
 #[test]
 fn at_least_500_vectors_covering_the_edge_cases() {
@@ -49,6 +50,38 @@ fn every_vector_matches_the_reference_python() {
             v.feature,
             v.unit
         );
+    }
+}
+
+/// The batch path, on every hashing engine this CPU can run, gives the
+/// reference buckets too: each feature's units hashed side by side.
+#[test]
+fn every_vector_matches_through_the_batch_path_on_every_engine() {
+    let vs = vectors();
+    let mut features: Vec<&str> = vs.iter().map(|v| v.feature.as_str()).collect();
+    features.sort_unstable();
+    features.dedup();
+    assert!(engines() >= 2, "the two portable engines run everywhere");
+    for engine in (0..engines()).map(Some).chain([None]) {
+        for feature in &features {
+            let of: Vec<&Vector> = vs.iter().filter(|v| v.feature == *feature).collect();
+            let units: Vec<&str> = of.iter().map(|v| v.unit.as_str()).collect();
+            let mut out = vec![Bucket::default(); units.len()];
+            let n = match engine {
+                Some(engine) => buckets_on(engine, feature, &units, &mut out),
+                None => buckets(feature, &units, &mut out),
+            };
+            assert_eq!(n, units.len());
+            for (v, got) in of.iter().zip(&out) {
+                assert_eq!(
+                    (got.percent(), got.basis_points()),
+                    (v.seed, v.fine),
+                    "engine {engine:?}, {:?}:{:?}",
+                    v.feature,
+                    v.unit
+                );
+            }
+        }
     }
 }
 
