@@ -6,17 +6,18 @@
 //! A map of a few names is a list, scanned. A larger one is an open-
 //! addressed table built for lookups: each slot holds a name's first bytes
 //! (its [`Head`]), its length and its value, so a hit reads one slot after
-//! the hash, and a name of up to 16 bytes is hashed from its head with one
-//! multiply and accepted without reading its text.
+//! the hash, and a name of up to 16 bytes is hashed from its head (inline,
+//! two multiplies deep) and accepted without reading its text.
 //!
-//! Why not `std`'s `HashMap`, or `hashbrown`'s table under it: they compare
-//! the name they find with `==`, a call to the C library's `memcmp` (a fifth
-//! of a killed feature's time, sampled with `perf`); and a hit waits on a
-//! longer chain: hash the name with two multiplies, load and match a group
-//! of control bytes, call the comparison (out of line, through a pointer),
-//! load the entry, compare. Against `hashbrown`'s table with the same
-//! heads, a hit in a 1,001-unit allow list went from 22.1–22.8 to 16.8–18.1 ns
-//! (see the README's performance notes).
+//! Why not `std`'s `HashMap`: it compares the name it finds with `==`, a
+//! call to the C library's `memcmp` (a fifth of a killed feature's time,
+//! sampled with `perf`). Why not `hashbrown`'s `HashTable`, which takes the
+//! comparison as a closure and which this module used before: a hit waits
+//! on a longer chain there (hash the name, with a call for 17 bytes and up;
+//! load and match a group of control bytes; call the comparison, through a
+//! pointer; load the entry; compare). With the same heads, a hit in a
+//! 1,001-unit allow list went from 22.0–22.1 to 18.4–18.7 ns (see the
+//! README's performance notes).
 
 use core::hash::{BuildHasher, Hasher};
 
@@ -126,44 +127,52 @@ struct Slot<V> {
     value: V,
 }
 
-/// How a table hashes names, seeded at random per table: a name of up to
-/// 64 bytes with one multiply per 16 bytes (two words each), side by side,
-/// so its hash is one multiply deep: a name of up to 16 bytes straight from
-/// its head, which the comparison needs anyway. A longer name with
-/// foldhash. (foldhash's own short paths chain two multiplies or more, and
-/// its call for 17 bytes and up is out of line: a hit in a 1,001-unit
-/// allow list, and a miss on a 20-byte feature name, were each 1–2 ns
-/// slower through it.)
+/// How a table hashes names. A name of up to 64 bytes: each 16 bytes of it
+/// (two words; a name of up to 16 bytes is its head, which the comparison
+/// needs anyway) multiplied with keys of its own place, side by side, then
+/// the xor of those multiplied once more: two multiplies deep, inline. A
+/// longer name: foldhash. (foldhash's own call for 17 bytes and up is out
+/// of line: a miss on a 20-byte feature name was 1–2 ns slower through it.)
+///
+/// The keys are random: per table, and per process for each place and the
+/// last multiply. Keys of one place derived from another's (rotated) let
+/// names whose bytes repeat at that offset cancel out in the xor, and
+/// piled 18-digit ids into runs of hundreds of slots.
 #[derive(Clone)]
 struct Hashing {
-    /// Two random words; each 16 bytes of a name is mixed with both,
-    /// rotated by its place, so that no two places share keys.
+    /// This table's two random words, mixed into every place's keys.
     seeds: [u64; 2],
+    /// The process's random keys: two per place, and the last multiply's.
+    keys: &'static [u64; 9],
 }
 
 impl Hashing {
     fn new() -> Self {
+        static KEYS: std::sync::OnceLock<[u64; 9]> = std::sync::OnceLock::new();
         let random = RandomState::default();
         Hashing {
             seeds: [random.hash_one(1_u64), random.hash_one(2_u64)],
+            keys: KEYS.get_or_init(|| {
+                let random = RandomState::default();
+                core::array::from_fn(|i| random.hash_one(i))
+            }),
         }
     }
 
     #[inline(always)]
     fn hash(&self, name: &str, head: Head) -> u64 {
         let n = name.len();
-        let [s, t] = self.seeds;
+        let ([s, t], k) = (self.seeds, self.keys);
         // The 16 bytes at `place` (0 to 3) of a name, as two words.
-        let mix = |place: u32, x: u64, y: u64| {
-            folded_multiply(x ^ s.rotate_left(16 * place), y ^ t.rotate_left(16 * place))
+        let mix = |place: usize, x: u64, y: u64| {
+            folded_multiply(x ^ s ^ k[2 * place], y ^ t ^ k[2 * place + 1])
         };
         let [a, b] = head.0;
-        if n <= 16 {
-            return mix(0, a, b ^ n as u64);
-        }
         let bytes = name.as_bytes();
         let w = |at| u64::from_le_bytes(word::<8>(bytes, at));
-        if n <= 32 {
+        let folded = if n <= 16 {
+            mix(0, a, b ^ n as u64)
+        } else if n <= 32 {
             // The head and the last 16 bytes: every byte.
             mix(0, a, b) ^ mix(1, w(n - 16), w(n - 8) ^ n as u64)
         } else if n <= 64 {
@@ -175,8 +184,9 @@ impl Hashing {
         } else {
             let mut state = FixedState::with_seed(s ^ t).build_hasher();
             state.write(bytes);
-            state.finish()
-        }
+            return state.finish();
+        };
+        folded_multiply(folded, k[8])
     }
 }
 
@@ -523,21 +533,29 @@ mod tests {
     /// The hash spreads names that differ in a few characters, as real
     /// lists' do, at every length class: on average a hit is found within
     /// two slots of where its probe starts, and none further than a few
-    /// dozen. (A hash that ignored some of a name's bytes would pile such
-    /// names into one run.)
+    /// dozen. (A hash that ignored some of a name's bytes, or whose parts
+    /// cancel out, piles such names into runs of hundreds.)
     #[test]
     fn similar_names_spread_over_the_table() {
-        let forms: [fn(usize) -> String; 6] = [
+        let forms: [fn(usize) -> String; 11] = [
             |i| format!("{i}"),
             |i| format!("user-{i:06}"),
             |i| format!("tenant-0042/user-{i:07}"),
             |i| format!("{i:08x}-0000-4000-8000-000000000000"),
             |i| format!("00000000-0000-4000-8000-{i:012x}"),
             |i| format!("{}{i}", "x".repeat(70)),
+            // Bytes that repeat every 2 bytes, and digits that vary only at
+            // the end of a name's last word.
+            |i| format!("{i:018}"),
+            |i| format!("{}", 150_000_000_000_000_000 + i),
+            |i| format!("ababababababa{i:05}"),
+            |i| format!("kkkkkkkkkk{i:08}"),
+            |i| format!("{}{i:07}", "k".repeat(46)),
         ];
-        for form in forms {
+        // Each form in three tables (each with seeds of its own).
+        for form in forms.iter().flat_map(|f| [f, f, f]) {
             let mut map = NameMap::with_capacity(0);
-            let names: Vec<String> = (0..10_000).map(form).collect();
+            let names: Vec<String> = (0..50_000).map(form).collect();
             for name in &names {
                 map.insert(name.as_str().into(), ());
             }
