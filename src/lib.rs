@@ -125,7 +125,8 @@
 //!   ([`Rollouts::reader`]): it re-reads the serving snapshot with one
 //!   atomic load while nothing is swapped, and keeps 64 hints of its own,
 //!   which follow the names it is asked for. A [`FeatureName`] (a `static`
-//!   each) carries its own hint, for every method that takes a `&str`.
+//!   each) carries its own hint, for every evaluation method (the dial
+//!   methods take the name as text).
 //! - Many keys at once are hashed side by side (SIMD lanes where the CPU has
 //!   them): [`Snapshot::evaluate_all`] for every feature of one unit,
 //!   [`buckets`] for one feature over many units.

@@ -130,7 +130,10 @@ impl<S: Source, C: Clock> Reloader<S, C> {
     ///
     /// A config whose contents equal the serving snapshot's (revision
     /// label aside) is applied all the same, so the revision serving is
-    /// always the source's latest.
+    /// the one the source last gave. A source that answers
+    /// [`Fetch::Unchanged`](crate::Fetch::Unchanged) leaves the serving
+    /// snapshot as it is: dial changes and rollbacks made on the handle
+    /// since the source's last config stand until it gives a new one.
     ///
     /// What goes live is the config as the handle's writers would leave it:
     /// halted features stay at their held percentage, and a ramped feature

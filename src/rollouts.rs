@@ -661,7 +661,7 @@ impl Rollouts {
 /// `next` with each ramped feature that serves in `current` at the
 /// percentage it serves there, when that is above `next`'s own: at most its
 /// plan's percentage at `now`, so a hand on the dial beyond the plan does
-/// not carry over (dial changes last until the next reload), and a ramp
+/// not carry over (dial changes last until the next config), and a ramp
 /// never restarts below what it had reached, whether its plan was kept,
 /// changed, or just given back after a `Layered` override.
 fn keep_ramp_progress(current: &Snapshot, next: Snapshot, now: SystemTime) -> Snapshot {

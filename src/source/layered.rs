@@ -17,8 +17,8 @@ use crate::{Config, Fetch, Percentage, Revision, Source};
 /// an invalid config live.
 ///
 /// Because overrides are re-applied on every reload, they survive config
-/// changes, unlike a dial change made directly on the handle, which the
-/// next reload replaces.
+/// changes, unlike a dial change made directly on the handle, which lasts
+/// until the source gives a new config.
 ///
 /// A new override goes live at the next reload even while the underlying
 /// source fails: it is applied to the last config that source gave, and
