@@ -122,6 +122,7 @@ impl RolloutsBuilder {
                     previous: VecDeque::new(),
                     limit: self.history,
                     halts: Vec::new(),
+                    numbered: Vec::new(),
                 }),
                 metrics: self.metrics,
             }),
@@ -130,11 +131,17 @@ impl RolloutsBuilder {
 }
 
 /// Writer-side state: snapshots that served before the current one
-/// (newest last), and the features held by a halt.
+/// (newest last), the features held by a halt, and the change numbers
+/// given so far.
 struct History {
     previous: VecDeque<Arc<Snapshot>>,
     limit: usize,
     halts: Vec<Halt>,
+    /// The highest `+N` given under each config label still in reach
+    /// (serving, or kept for rollback), so that a change made after a
+    /// rollback gets a number of its own rather than one a forgotten
+    /// snapshot had.
+    numbered: Vec<(Arc<str>, u32)>,
 }
 
 /// A feature whose percentage is held where a guard or a person put it,
@@ -436,6 +443,7 @@ impl Rollouts {
         if let Some(held) = history.enforce_halts(&next) {
             next = held;
         }
+        history.number(&mut next.revision, current.revision());
         seen(&current, &next);
         match &self.shared.metrics {
             Some(metrics) => metrics.attach(&mut next, Some(&current)),
@@ -443,8 +451,9 @@ impl Rollouts {
         }
         let next = Arc::new(next);
         let revision = next.revision().clone();
-        self.serving.store(next);
         let evicted = history.push(current);
+        history.forget_numbers_out_of_reach(&next);
+        self.serving.store(next);
         // Freeing a large snapshot takes milliseconds: not under the lock
         // the next dial change waits for.
         drop(history);
@@ -621,15 +630,19 @@ impl Rollouts {
     /// after the writer lock is released, as `write` does.
     fn restore(
         &self,
-        history: std::sync::MutexGuard<'_, History>,
+        mut history: std::sync::MutexGuard<'_, History>,
         target: Arc<Snapshot>,
         forgotten: VecDeque<Arc<Snapshot>>,
     ) -> Revision {
         let target = match history.enforce_halts(&target) {
-            Some(held) => Arc::new(held),
+            Some(mut held) => {
+                history.number(&mut held.revision, target.revision());
+                Arc::new(held)
+            }
             None => target,
         };
         let revision = target.revision().clone();
+        history.forget_numbers_out_of_reach(&target);
         let displaced = self.serving.swap(target);
         drop(history);
         drop((displaced, forgotten));
@@ -686,6 +699,38 @@ impl History {
                 .is_some_and(|f| f.percentage() != halt.percentage)
         });
         snapshot.with_percentages(moved.map(|halt| (halt.feature.as_str(), halt.percentage)))
+    }
+
+    /// Gives `revision`, going live in place of `serving`, a change number
+    /// not given before under its label if it is a change (`+N`) whose
+    /// number was, and remembers it. (`serving` itself, put back by an
+    /// update that changed nothing, keeps its number.)
+    fn number(&mut self, revision: &mut Revision, serving: &Revision) {
+        let given = match self
+            .numbered
+            .iter_mut()
+            .find(|(label, _)| **label == *revision.label)
+        {
+            Some((_, given)) => given,
+            None => {
+                self.numbered.push((Arc::clone(&revision.label), 0));
+                let last = self.numbered.len() - 1;
+                &mut self.numbered[last].1
+            }
+        };
+        if revision.edits != 0 && revision.edits <= *given && revision != serving {
+            revision.edits = given.saturating_add(1);
+        }
+        *given = (*given).max(revision.edits);
+    }
+
+    /// Forgets the numbers of labels neither `live` nor any kept snapshot
+    /// has: a rollback can no longer reach them.
+    fn forget_numbers_out_of_reach(&mut self, live: &Snapshot) {
+        let previous = &self.previous;
+        self.numbered.retain(|(label, _)| {
+            **label == *live.revision.label || previous.iter().any(|s| **label == *s.revision.label)
+        });
     }
 
     /// Keeps `snapshot` for rollback; gives back the one that no longer

@@ -71,13 +71,16 @@ impl From<NameMap<usize>> for Index {
 /// on top of it.
 ///
 /// Displayed as the config's label, followed by `+N` after `N` dial changes:
-/// `2026-11-23.1`, `2026-11-23.1+2`. After a rollback and a new change, two
-/// different snapshots can display the same revision: the label names the
-/// config, `+N` counts the changes on top of it.
+/// `2026-11-23.1`, `2026-11-23.1+2`. The label names the config; `+N`
+/// numbers the changes a handle made on top of it. After a rollback, the
+/// next change takes the next number not yet given under that label (`r1`,
+/// `r1+1`, rollback to `r1`, then `r1+2`), so two different snapshots a
+/// handle can serve or roll back to never display the same revision. (The
+/// numbers of a label are forgotten once no kept snapshot has it.)
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Revision {
-    label: Arc<str>,
-    edits: u32,
+    pub(crate) label: Arc<str>,
+    pub(crate) edits: u32,
 }
 
 impl Revision {
@@ -93,7 +96,9 @@ impl Revision {
         &self.label
     }
 
-    /// The number of dial changes made on top of that config.
+    /// The number of this change on top of that config: the count of dial
+    /// changes since the config, or, after a rollback, the next number not
+    /// yet given (see above).
     pub fn edits(&self) -> u32 {
         self.edits
     }

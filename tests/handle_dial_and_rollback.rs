@@ -279,3 +279,45 @@ fn a_reader_follows_every_swap() {
         assert_eq!(h.join().expect("reader thread"), 0);
     }
 }
+
+/// A change made after a rollback takes a number its label has not given
+/// yet: `r1+1` names one snapshot only, so logs and `rollback_to` never
+/// confuse the one rolled back with the one after it.
+#[test]
+fn a_change_after_a_rollback_gets_a_number_of_its_own() {
+    let rollouts = rollouts_at(5);
+    assert_eq!(
+        rollouts
+            .set_percentage(FEATURE, pct(25))
+            .expect("known")
+            .to_string(),
+        "r1+1"
+    );
+    assert_eq!(rollouts.rollback().expect("kept").to_string(), "r1");
+    let killed = rollouts.kill(FEATURE).expect("known");
+    assert_eq!(killed.to_string(), "r1+2");
+    assert_eq!(killed.edits(), 2);
+    // Further changes count on from there; the history shows each once.
+    assert_eq!(
+        rollouts
+            .set_percentage("other", pct(10))
+            .expect("known")
+            .to_string(),
+        "r1+3"
+    );
+    let history: Vec<String> = rollouts.history().iter().map(ToString::to_string).collect();
+    assert_eq!(history, ["r1+2", "r1"]);
+    assert_eq!(
+        rollouts.rollback_to("r1+2").expect("kept").to_string(),
+        "r1+2"
+    );
+    assert!(
+        !rollouts.is_enabled(FEATURE, "anyone"),
+        "the killed snapshot, not the 25% one"
+    );
+    // An update that changes nothing keeps the serving number.
+    let same = rollouts
+        .update(|s| Ok::<_, DialError>(s.clone()))
+        .expect("no error");
+    assert_eq!(same.to_string(), "r1+2");
+}

@@ -94,11 +94,21 @@ struct Model {
     /// Earlier snapshots, oldest first, at most `limit`.
     history: VecDeque<ModelSnapshot>,
     limit: usize,
+    /// The highest change number given under each label still in reach
+    /// (serving or kept).
+    numbered: BTreeMap<&'static str, u32>,
 }
 
 impl Model {
-    /// Serves `next`; the current one goes to the bounded history.
-    fn swap(&mut self, next: ModelSnapshot) -> String {
+    /// Serves `next`; the current one goes to the bounded history. A change
+    /// (`+N`) whose number its label has already given goes live with the
+    /// next number instead, unless it is the serving revision itself.
+    fn swap(&mut self, mut next: ModelSnapshot) -> String {
+        let given = self.numbered.entry(next.label).or_insert(0);
+        if next.edits != 0 && next.edits <= *given && next.revision() != self.current.revision() {
+            next.edits = *given + 1;
+        }
+        *given = (*given).max(next.edits);
         let previous = std::mem::replace(&mut self.current, next);
         if self.limit > 0 {
             if self.history.len() == self.limit {
@@ -106,7 +116,15 @@ impl Model {
             }
             self.history.push_back(previous);
         }
+        self.forget_out_of_reach();
         self.current.revision()
+    }
+
+    fn forget_out_of_reach(&mut self) {
+        let (current, history) = (&self.current, &self.history);
+        self.numbered.retain(|label, _| {
+            current.label == *label || history.iter().any(|s| s.label == *label)
+        });
     }
 
     /// Applies dial changes in order, as one swap, or fails on the first
@@ -133,6 +151,7 @@ impl Model {
     fn rollback(&mut self) -> Result<String, RollbackError> {
         let previous = self.history.pop_back().ok_or(RollbackError::NoHistory)?;
         self.current = previous;
+        self.forget_out_of_reach();
         Ok(self.current.revision())
     }
 
@@ -312,7 +331,12 @@ proptest! {
             .no_metrics()
             .history(limit)
             .build(Snapshot::try_from(start.config()).expect("valid"));
-        let mut model = Model { current: start, history: VecDeque::new(), limit };
+        let mut model = Model {
+            current: start,
+            history: VecDeque::new(),
+            limit,
+            numbered: BTreeMap::new(),
+        };
         agree(&rollouts, &model, &units)?;
         for (step, op) in ops.into_iter().enumerate() {
             let what = format!("step {step}: {op:?}");
