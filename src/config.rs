@@ -140,9 +140,10 @@ impl Config {
     /// invalid segment condition, and within each feature the first problem
     /// of each part that is wrong (percentage, lists, salt, `bucket_by`,
     /// variants, each rule, ramp, guard; rules are checked once the
-    /// variants they may name are valid). Checks across features
-    /// (prerequisites, cycles) run once every feature is valid by itself,
-    /// so their problems come last.
+    /// variants they may name are valid). A repeated feature or segment
+    /// name is a problem, and the repeat's own problems are listed after
+    /// it. Checks across features (prerequisites, cycles) run once every
+    /// feature is valid by itself, so their problems come last.
     ///
     /// ```
     /// use gradual::{Config, FeatureConfig};

@@ -188,18 +188,23 @@ fn build(config: &Config, mut problems: Problems) -> Result<Snapshot, Vec<Config
             problems.add(ConfigError::EmptySegmentName { index: i })?;
             continue;
         }
-        if segment_names.insert(raw.name.as_str().into(), i).is_some() {
+        let duplicate = segment_names.insert(raw.name.as_str().into(), i).is_some();
+        if duplicate {
             problems.add(ConfigError::DuplicateSegment {
                 segment: raw.name.clone(),
             })?;
-            continue;
         }
+        // A duplicate's conditions are checked too, so that every problem
+        // is listed at once.
         let mut conditions = Vec::with_capacity(raw.conditions.len());
         for (j, c) in raw.conditions.iter().enumerate() {
             match condition(&owner, At::item("conditions", j), c, None) {
                 Ok(c) => conditions.push(c),
                 Err(e) => problems.add(e)?,
             }
+        }
+        if duplicate {
+            continue;
         }
         segments.push(Segment {
             name: raw.name.as_str().into(),
@@ -214,15 +219,19 @@ fn build(config: &Config, mut problems: Problems) -> Result<Snapshot, Vec<Config
         // The name is claimed before the feature is validated, so that a
         // second feature of that name is reported even when the first is
         // invalid (an empty name is reported by `feature`).
-        if !raw.name.is_empty() && index.insert(raw.name.as_str().into(), position).is_some() {
+        // A duplicate is validated too, so that its own problems are listed
+        // with it, but never kept.
+        let duplicate =
+            !raw.name.is_empty() && index.insert(raw.name.as_str().into(), position).is_some();
+        if duplicate {
             problems.add(ConfigError::DuplicateFeature {
                 feature: raw.name.clone(),
             })?;
-            continue;
         }
         // Straight into its `Arc`: a `Feature` is a few hundred bytes, and
         // collecting them into `Arc`s afterwards copied each twice more.
         match feature(position, raw, &segment_names, &placeholder) {
+            Ok(_) if duplicate => {}
             Ok(f) => features.push(Arc::new(f)),
             Err(errors) => {
                 for e in errors {

@@ -7,7 +7,7 @@
 
 use gradual::{
     ConditionConfig, Config, ConfigError, FeatureConfig, GuardConfig, Operator, RampConfig,
-    RampStep, RuleConfig, Serve, Snapshot, VariantConfig,
+    RampStep, RuleConfig, SegmentConfig, Serve, Snapshot, VariantConfig,
 };
 
 /// Validates a config that must be rejected, and returns the error.
@@ -182,6 +182,36 @@ fn a_duplicate_of_an_invalid_feature_is_reported_too() {
         [
             "feature `a`: percentage 140 is out of range (0..=100)",
             "feature `a`: name is defined more than once",
+        ]
+    );
+    // A duplicate's own problems are listed with it, and a duplicated
+    // segment's.
+    let config = Config::new("r1")
+        .segment(SegmentConfig::new("beta").condition(ConditionConfig::new(
+            "plan",
+            Operator::In,
+            ["pro"],
+        )))
+        .segment(SegmentConfig::new("beta").condition(ConditionConfig::new(
+            "age",
+            Operator::Lt,
+            ["old"],
+        )))
+        .feature(FeatureConfig::new("a"))
+        .feature(FeatureConfig::new("a").percentage(140));
+    let errors: Vec<String> = config.errors().iter().map(ToString::to_string).collect();
+    assert_eq!(errors.len(), 4, "{errors:#?}");
+    assert_eq!(errors[0], "segment `beta`: name is defined more than once");
+    assert!(
+        errors[1].starts_with("segment `beta`: conditions[0]"),
+        "{}",
+        errors[1]
+    );
+    assert_eq!(
+        errors[2..],
+        [
+            "feature `a`: name is defined more than once",
+            "feature `a`: percentage 140 is out of range (0..=100)",
         ]
     );
     // Two features with empty names are two empty names, not a duplicate.
