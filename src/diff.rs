@@ -333,6 +333,10 @@ fn moved_variant_width(a: &Feature, b: &Feature) -> f64 {
 
 fn percent(share: f64) -> String {
     let p = share * 100.0;
+    if p > 0.0 && p < 0.00005 {
+        // Would print as 0%: a change is never "0% of units".
+        return "<0.0001%".to_owned();
+    }
     let text = format!("{p:.4}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
     format!("{text}%")

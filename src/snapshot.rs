@@ -238,11 +238,6 @@ impl Feature {
         let mut config = (*self.source).clone();
         config.enabled = self.enabled;
         config.percentage = self.percentage.as_percent_f64();
-        // As validation read it: a `null` value is none (JSON could not
-        // tell the two apart on the way back).
-        for variant in &mut config.variants {
-            variant.value = variant.value.take().filter(|value| !value.is_null());
-        }
         config
     }
 }

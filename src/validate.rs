@@ -111,7 +111,7 @@ pub(crate) fn snapshot(config: &Config) -> Result<Snapshot, ConfigError> {
     let mut built = build(config, Problems::first()).map_err(|mut found| found.swap_remove(0))?;
     for (feature, raw) in built.features.iter_mut().zip(&config.features) {
         if let Some(feature) = Arc::get_mut(feature) {
-            feature.source = Arc::new(raw.clone());
+            feature.source = Arc::new(recorded(raw.clone()));
         }
     }
     built.segment_configs = config.segments.clone().into();
@@ -124,11 +124,21 @@ pub(crate) fn snapshot_owned(config: Config) -> Result<Snapshot, ConfigError> {
     let mut built = build(&config, Problems::first()).map_err(|mut found| found.swap_remove(0))?;
     for (feature, raw) in built.features.iter_mut().zip(config.features) {
         if let Some(feature) = Arc::get_mut(feature) {
-            feature.source = Arc::new(raw);
+            feature.source = Arc::new(recorded(raw));
         }
     }
     built.segment_configs = config.segments.into();
     Ok(built)
+}
+
+/// A feature's config as its snapshot records it: as validation read it,
+/// a variant's `null` value is none (so `diff` and `to_config` see what
+/// JSON would give back).
+fn recorded(mut raw: FeatureConfig) -> FeatureConfig {
+    for variant in &mut raw.variants {
+        variant.value = variant.value.take().filter(|value| !value.is_null());
+    }
+    raw
 }
 
 /// Every problem of `config`, in config order; empty when it is valid.

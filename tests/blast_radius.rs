@@ -882,3 +882,26 @@ fn a_redefined_segment_lists_the_features_whose_rules_use_it() {
     );
     assert!(gradual::diff(&new, &new).is_empty());
 }
+
+/// A share too small for four decimals is shown as below them, never as
+/// "0% of units" for a change that moves someone; and a variant whose value
+/// is given as `null` in code compares as no value, so a snapshot and its
+/// own config differ in nothing.
+#[test]
+fn a_tiny_share_is_never_shown_as_zero_and_a_null_value_is_no_change() {
+    let report = diff(
+        &snapshot("r1", [exp(0.01, &[("a", 99.99), ("b", 0.01)])]),
+        &snapshot("r2", [exp(0.01, &[("a", 99.98), ("b", 0.02)])]),
+    );
+    let text = report.to_string();
+    assert!(
+        text.contains("changes the variant of <0.0001% of units"),
+        "{text}"
+    );
+
+    let mut null = VariantConfig::new("a", 100);
+    null.value = Some(serde_json::Value::Null);
+    let s = snapshot("r1", [FeatureConfig::new("f").percentage(50).variant(null)]);
+    let again = Snapshot::try_from(s.to_config()).expect("valid");
+    assert!(diff(&s, &again).is_empty(), "{}", diff(&s, &again));
+}
