@@ -797,7 +797,8 @@ impl VariantConfig {
 /// Times are RFC 3339 with their offset: `2026-11-24T12:00:00Z`, or the
 /// same instant as `2026-11-24T13:00:00+01:00`; fractional seconds, a
 /// lower-case `t` or `z` and a space for the `T` are read too, a time with
-/// no offset is rejected (it names no instant). Durations are written like
+/// no offset is rejected (it names no instant), and so is a leap second
+/// (`:60`) and a local date before 1970. Durations are written like
 /// `90s`, `15m`, `1h 30m`, `2days`; every `hold` is validated, also one
 /// that a later `at` or the end of the plan leaves unused (a step's `at`
 /// wins over the previous step's `hold`).

@@ -479,6 +479,12 @@ fn rfc3339(text: &str) -> Result<SystemTime, String> {
     if !(b.len() == 19 || b.len() > 20) || !b.iter().enumerate().all(|(i, c)| shape(i, c)) {
         return Err("not `YYYY-MM-DDTHH:MM:SS[.fraction]` before the offset".into());
     }
+    // humantime reads second 60 in any minute as 59: a leap second is no
+    // time to schedule a ramp step, and a different instant must not go
+    // live in its place.
+    if b.get(17..19) == Some(b"60".as_slice()) {
+        return Err("second 60 (a leap second) is not accepted".into());
+    }
     let local = humantime::parse_rfc3339_weak(&format!("{local}Z")).map_err(|e| e.to_string())?;
     // East of UTC, the local clock is ahead: the instant is earlier.
     let instant = if east {

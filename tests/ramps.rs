@@ -212,6 +212,9 @@ fn ramp_times_are_rfc_3339_instants_with_their_offset() {
         ),
         ("2026-11-31T12:00:00Z", "out of range"),
         ("2026-13-24T12:00:00Z", "out of range"),
+        // Read as :59 by the calendar below: a different instant.
+        ("2026-11-24T12:00:60Z", "second 60"),
+        ("2016-12-31T23:59:60.5+00:00", "second 60"),
     ] {
         let message = begins(bad).expect_err(bad);
         assert!(
