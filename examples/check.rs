@@ -43,8 +43,10 @@ fn load(path: &str) -> Result<Snapshot, u8> {
         2
     })?;
     let config: Config = serde_json::from_str(&text).map_err(|e| {
-        if e.is_data() {
-            // JSON, but not a config: a misspelt or unknown field, a wrong type.
+        // JSON, but not a config: a misspelt or unknown field, a wrong type,
+        // a number too large for its field (which serde_json reports as a
+        // syntax error, so the text is read again, as JSON alone).
+        if e.is_data() || serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok() {
             eprintln!("{path}: INVALID: {e}");
             1
         } else {

@@ -80,7 +80,16 @@ fn a_valid_file_passes_and_an_invalid_one_lists_every_problem() {
         stderr.contains("typo.json: INVALID: unknown field `percentge`"),
         "{stderr}"
     );
-    for p in [good, bad, broken, typo] {
+    // A number too large for its field is valid JSON too (serde_json calls
+    // it a syntax error).
+    let huge = write(
+        "huge.json",
+        r#"{ "revision": "r5", "features": [ { "name": "a", "percentage": 1e400 } ] }"#,
+    );
+    let out = check().arg(&huge).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("huge.json: INVALID"));
+    for p in [good, bad, broken, typo, huge] {
         let _ = std::fs::remove_file(p);
     }
 }
