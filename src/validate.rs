@@ -399,7 +399,11 @@ fn ramp(feature: &str, raw: &RampConfig) -> Result<Ramp, ConfigError> {
             if when < begins {
                 return Err(invalid(
                     at.then("at"),
-                    format!("{text} is before the step it follows"),
+                    if i == 0 {
+                        format!("{text} is before ramp.start")
+                    } else {
+                        format!("{text} is before the step it follows")
+                    },
                 ));
             }
             begins = when;

@@ -133,6 +133,10 @@ fn invalid_ramps_are_rejected_with_the_field() {
         ),
         "feature `f`: ramp.steps[1].at: 2026-11-24T11:00:00Z is before the step it follows"
     );
+    assert_eq!(
+        reject(RampConfig::starting(START).step(RampStep::at(50, "2026-11-24T11:00:00Z"))),
+        "feature `f`: ramp.steps[0].at: 2026-11-24T11:00:00Z is before ramp.start"
+    );
     assert!(matches!(
         Snapshot::try_from(Config::new("r").feature(
             FeatureConfig::new("f").ramp(RampConfig::starting(START).step(RampStep::last(140)))
