@@ -442,6 +442,18 @@ impl Snapshot {
         self.evaluate(feature, unit).is_enabled()
     }
 
+    /// Whether the unit of `context` gets `feature`, with its attributes:
+    /// `evaluate_with(feature, context).is_enabled()`, as on
+    /// [`Rollouts`](crate::Rollouts) and [`Reader`](crate::Reader).
+    #[inline]
+    pub fn is_enabled_with(
+        &self,
+        feature: &(impl AsFeatureName + ?Sized),
+        context: &Context<'_>,
+    ) -> bool {
+        self.evaluate_with(feature, context).is_enabled()
+    }
+
     /// The feature of that name, if any.
     #[inline]
     pub fn feature(&self, name: &str) -> Option<&Feature> {

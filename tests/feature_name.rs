@@ -92,6 +92,7 @@ proptest! {
                         prop_assert_eq!(snapshot.evaluate_with(text, &context), want);
                         prop_assert_eq!(snapshot.evaluate_with(&text.to_string(), &context), want);
                         prop_assert_eq!(rollouts.is_enabled_with(text, &context), want.is_enabled());
+                        prop_assert_eq!(snapshot.is_enabled_with(name, &context), want.is_enabled());
                         prop_assert_eq!(snapshot.evaluate_with(name, &context), want);
                         prop_assert_eq!(reader.is_enabled_with(name, &context), want.is_enabled());
                         prop_assert_eq!(reader.evaluate_with(text, &context), want);
