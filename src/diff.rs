@@ -337,6 +337,10 @@ fn percent(share: f64) -> String {
         // Would print as 0%: a change is never "0% of units".
         return "<0.0001%".to_owned();
     }
+    if p < 100.0 && p >= 99.99995 {
+        // Would print as 100%: not all of them.
+        return ">99.9999%".to_owned();
+    }
     let text = format!("{p:.4}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
     format!("{text}%")

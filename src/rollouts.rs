@@ -115,6 +115,11 @@ impl RolloutsBuilder {
             // registry: not here.
             None => snapshot.exposure = None,
         }
+        // The first snapshot's number is given too.
+        let numbered = vec![(
+            Arc::clone(&snapshot.revision.label),
+            snapshot.revision.edits,
+        )];
         Rollouts {
             serving: Arc::new(ArcSwap::from_pointee(snapshot)),
             shared: Arc::new(Shared {
@@ -122,7 +127,7 @@ impl RolloutsBuilder {
                     previous: VecDeque::new(),
                     limit: self.history,
                     halts: Vec::new(),
-                    numbered: Vec::new(),
+                    numbered,
                 }),
                 metrics: self.metrics,
             }),
@@ -440,7 +445,8 @@ impl Rollouts {
         if let Some(held) = history.enforce_halts(&next) {
             next = held;
         }
-        history.number(&mut next.revision, current.revision());
+        let unchanged = next.is_same_state(&current);
+        history.number(&mut next.revision, unchanged);
         seen(&current, &next);
         match &self.shared.metrics {
             Some(metrics) => metrics.attach(&mut next, Some(&current)),
@@ -633,7 +639,7 @@ impl Rollouts {
     ) -> Revision {
         let target = match history.enforce_halts(&target) {
             Some(mut held) => {
-                history.number(&mut held.revision, target.revision());
+                history.number(&mut held.revision, false);
                 Arc::new(held)
             }
             None => target,
@@ -698,11 +704,11 @@ impl History {
         snapshot.with_percentages(moved.map(|halt| (halt.feature.as_str(), halt.percentage)))
     }
 
-    /// Gives `revision`, going live in place of `serving`, a change number
-    /// not given before under its label if it is a change (`+N`) whose
-    /// number was, and remembers it. (`serving` itself, put back by an
-    /// update that changed nothing, keeps its number.)
-    fn number(&mut self, revision: &mut Revision, serving: &Revision) {
+    /// Gives `revision` a change number not given before under its label if
+    /// it is a change (`+N`) whose number was, and remembers it. A snapshot
+    /// `unchanged` from the serving one (put back by an update that changed
+    /// nothing) keeps its number.
+    fn number(&mut self, revision: &mut Revision, unchanged: bool) {
         let given = match self
             .numbered
             .iter_mut()
@@ -715,7 +721,7 @@ impl History {
                 &mut self.numbered[last].1
             }
         };
-        if revision.edits != 0 && revision.edits <= *given && revision != serving {
+        if revision.edits != 0 && revision.edits <= *given && !unchanged {
             revision.edits = given.saturating_add(1);
         }
         *given = (*given).max(revision.edits);

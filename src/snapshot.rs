@@ -74,9 +74,13 @@ impl From<NameMap<usize>> for Index {
 /// `2026-11-23.1`, `2026-11-23.1+2`. The label names the config; `+N`
 /// numbers the changes a handle made on top of it. After a rollback, the
 /// next change takes the next number not yet given under that label (`r1`,
-/// `r1+1`, rollback to `r1`, then `r1+2`), so two different snapshots a
-/// handle can serve or roll back to never display the same revision. (The
-/// numbers of a label are forgotten once no kept snapshot has it.)
+/// `r1+1`, rollback to `r1`, then `r1+2`), and so does a snapshot from
+/// elsewhere whose number was given already, so no two different snapshots
+/// a handle can serve or roll back to display the same `+N`. (The numbers
+/// of a label are forgotten once no kept snapshot has it.) The label itself
+/// is the config's: a source that gives two different configs one label
+/// makes them share it. [`Layered`](crate::Layered) labels each set of its
+/// overrides apart (`r1+overrides.3`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Revision {
     pub(crate) label: Arc<str>,
@@ -516,6 +520,18 @@ impl Snapshot {
             Arc::make_mut(&mut features[i]).percentage = percentage;
         }
         Some(self.edited(features?))
+    }
+
+    /// Whether `other` holds the very same features and segments (not
+    /// copies): a snapshot put back unchanged.
+    pub(crate) fn is_same_state(&self, other: &Snapshot) -> bool {
+        self.features.len() == other.features.len()
+            && self
+                .features
+                .iter()
+                .zip(&other.features)
+                .all(|(a, b)| Arc::ptr_eq(a, b))
+            && Arc::ptr_eq(&self.segments, &other.segments)
     }
 
     /// This snapshot with `features`, as an edit of it.

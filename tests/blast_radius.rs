@@ -905,3 +905,18 @@ fn a_tiny_share_is_never_shown_as_zero_and_a_null_value_is_no_change() {
     let again = Snapshot::try_from(s.to_config()).expect("valid");
     assert!(diff(&s, &again).is_empty(), "{}", diff(&s, &again));
 }
+
+/// Nor is a share just short of all units shown as all of them.
+#[test]
+fn a_share_just_short_of_all_units_is_not_shown_as_all() {
+    let report = diff(
+        &snapshot("r1", [exp(100.0, &[("x", 0.01), ("y", 99.99)])]),
+        &snapshot(
+            "r2",
+            [exp(100.0, &[("x", 0.01), ("z", 99.99)]).salt("other")],
+        ),
+    );
+    let text = report.to_string();
+    assert!(!text.contains(" 100% of units"), "{text}");
+    assert!(text.contains("99.9"), "{text}");
+}

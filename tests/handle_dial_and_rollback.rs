@@ -321,3 +321,36 @@ fn a_change_after_a_rollback_gets_a_number_of_its_own() {
         .expect("no error");
     assert_eq!(same.to_string(), "r1+2");
 }
+
+/// Every revision in reach (serving and kept) names one snapshot, whatever
+/// numbers the snapshots came with: a handle built from an edited snapshot,
+/// and another handle's snapshot that carries the serving revision.
+#[test]
+fn snapshots_from_elsewhere_do_not_repeat_a_revision_in_reach() {
+    let in_reach = |r: &Rollouts| {
+        let mut all: Vec<String> = r.history().iter().map(ToString::to_string).collect();
+        all.push(r.revision().to_string());
+        all
+    };
+    let distinct = |all: &[String]| {
+        let mut sorted = all.to_vec();
+        sorted.sort();
+        sorted.dedup();
+        sorted.len() == all.len()
+    };
+    let base = || rollouts_at(5).snapshot();
+
+    // Built from an edited snapshot (r1+1), then back to r1 and a change.
+    let rollouts = Rollouts::new(base().with_percentage(FEATURE, pct(25)).expect("known"));
+    rollouts.replace((*base()).clone());
+    assert_eq!(rollouts.kill(FEATURE).expect("known").to_string(), "r1+2");
+    assert!(distinct(&in_reach(&rollouts)), "{:?}", in_reach(&rollouts));
+
+    // Another handle's r1+1, a different state from this one's r1+1.
+    let (a, b) = (rollouts_at(5), rollouts_at(5));
+    a.set_percentage(FEATURE, pct(25)).expect("known");
+    b.kill(FEATURE).expect("known");
+    assert_eq!(a.replace((*b.snapshot()).clone()).to_string(), "r1+2");
+    assert!(distinct(&in_reach(&a)), "{:?}", in_reach(&a));
+    assert!(!a.is_enabled(FEATURE, "anyone"));
+}

@@ -185,7 +185,7 @@ fn overrides_win_over_the_remote_for_the_fields_they_set() {
     );
     assert!(!rollouts.is_enabled("a", "u"));
     assert!(rollouts.is_enabled("b", "u"));
-    assert_eq!(rollouts.revision().label(), "r1+overrides");
+    assert_eq!(rollouts.revision().label(), "r1+overrides.3");
 
     // The remote changes a's percentage and b's kill switch: the fields the
     // overrides set still win, the others follow the remote.
@@ -281,7 +281,7 @@ fn an_override_goes_live_while_the_remote_is_down() {
     overrides.kill("checkout");
     assert!(matches!(reloader.reload(), Ok(Reload::Applied(_))));
     assert!(!rollouts.is_enabled("checkout", "u"));
-    assert_eq!(rollouts.revision().label(), "r1+overrides");
+    assert_eq!(rollouts.revision().label(), "r1+overrides.1");
     assert!(
         reloader.reload().is_err(),
         "the outage shows at the next reload"

@@ -48,7 +48,8 @@ use crate::{Config, Fetch, Percentage, Revision, Source};
 /// remote.set(Config::new("r2").feature(FeatureConfig::new("checkout").percentage(100)));
 /// reloader.reload()?;
 /// assert!(!rollouts.is_enabled("checkout", "u"));
-/// assert_eq!(rollouts.revision().label(), "r2+overrides");
+/// // The label names the remote config and the overrides' edit count.
+/// assert_eq!(rollouts.revision().label(), "r2+overrides.1");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
@@ -138,7 +139,8 @@ impl Overrides {
     }
 
     /// `config` with the overrides applied; its revision label gains
-    /// `+overrides` when any applied.
+    /// `+overrides.N` when any applied, `N` counting the edits made to the
+    /// overrides so far, so each set of overrides has a label of its own.
     fn apply(&self, mut config: Config) -> Config {
         let set = self.lock();
         let mut applied = false;
@@ -155,7 +157,7 @@ impl Overrides {
             }
         }
         if applied {
-            config.revision.push_str("+overrides");
+            config.revision = format!("{}+overrides.{}", config.revision, set.version);
         }
         config
     }
@@ -191,7 +193,7 @@ impl<S: Source> Source for Layered<S> {
         let overrides_version = self.overrides.lock().version;
         let fresh_overrides = overrides_version != self.seen;
         // The underlying source is asked about the revision it gave, not
-        // the layered one the handle serves (`r1+overrides`).
+        // the layered one the handle serves (`r1+overrides.3`).
         let base_revision = self.last_base.as_ref().map(|c| Revision::new(&c.revision));
         match self.base.fetch(base_revision.as_ref().unwrap_or(serving)) {
             Ok(Fetch::Config(config)) => self.last_base = Some(config),
