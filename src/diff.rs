@@ -337,7 +337,7 @@ fn percent(share: f64) -> String {
         // Would print as 0%: a change is never "0% of units".
         return "<0.0001%".to_owned();
     }
-    if p < 100.0 && p >= 99.99995 {
+    if (99.99995..100.0).contains(&p) {
         // Would print as 100%: not all of them.
         return ">99.9999%".to_owned();
     }
