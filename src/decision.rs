@@ -88,6 +88,30 @@ impl<'s> Decision<'s> {
         self.variant
     }
 
+    /// The value of the variant served, if it has one: what a
+    /// `variation(flag, context, default)` call of other SDKs returns, with
+    /// the default left to the caller.
+    ///
+    /// ```
+    /// use gradual::{Config, FeatureConfig, Snapshot, VariantConfig};
+    ///
+    /// let snapshot = Snapshot::try_from(Config::new("r1").feature(
+    ///     FeatureConfig::new("checkout_layout")
+    ///         .percentage(100)
+    ///         .variant(VariantConfig::new("wizard", 100).value("wz")),
+    /// ))?;
+    /// let decision = snapshot.evaluate("checkout_layout", "user-42");
+    /// let layout = decision.value().and_then(|v| v.as_str()).unwrap_or("classic");
+    /// assert_eq!(layout, "wz");
+    /// let off = snapshot.evaluate("no_such_feature", "user-42");
+    /// assert_eq!(off.value().and_then(|v| v.as_str()).unwrap_or("classic"), "classic");
+    /// # Ok::<(), gradual::ConfigError>(())
+    /// ```
+    #[inline]
+    pub fn value(&self) -> Option<&'s serde_json::Value> {
+        self.variant.and_then(Variant::value)
+    }
+
     /// The unit's rollout bucket, when the decision computed it: when a
     /// percentage (the feature's or a rule's) decided, or a split picked the
     /// variant of a unit served on by an allow-list hit or a rule serving

@@ -74,10 +74,19 @@ impl Percentage {
     }
 
     /// A percentage written as a decimal number of percent with at most two
-    /// decimals, as the config format does. `None` when out of range, not a
-    /// number, or finer than 0.01% (by more than 1e-12 of a percent, the
-    /// representation error of such literals: `1e-13` reads as 0%).
-    pub(crate) fn from_percent_f64(value: f64) -> Option<Self> {
+    /// decimals, as the config format does (for an operator's endpoint that
+    /// takes `12.5`). `None` when out of range, not a number, or finer than
+    /// 0.01% (by more than 1e-12 of a percent, the representation error of
+    /// such literals: `1e-13` reads as 0%).
+    ///
+    /// ```
+    /// use gradual::Percentage;
+    ///
+    /// assert_eq!(Percentage::from_percent_f64(12.5).map(|p| p.as_basis_points()), Some(1250));
+    /// assert_eq!(Percentage::from_percent_f64(12.345), None);
+    /// assert_eq!(Percentage::from_percent_f64(f64::NAN), None);
+    /// ```
+    pub fn from_percent_f64(value: f64) -> Option<Self> {
         if !(0.0..=100.0).contains(&value) {
             return None;
         }
