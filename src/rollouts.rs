@@ -445,8 +445,8 @@ impl Rollouts {
         if let Some(held) = history.enforce_halts(&next) {
             next = held;
         }
-        let unchanged = next.is_same_state(&current);
-        history.number(&mut next.revision, unchanged);
+        let unchanged = |next: &Snapshot| next.is_same_state(&current);
+        history.number(&mut next, unchanged);
         seen(&current, &next);
         match &self.shared.metrics {
             Some(metrics) => metrics.attach(&mut next, Some(&current)),
@@ -639,7 +639,7 @@ impl Rollouts {
     ) -> Revision {
         let target = match history.enforce_halts(&target) {
             Some(mut held) => {
-                history.number(&mut held.revision, false);
+                history.number(&mut held, |_| false);
                 Arc::new(held)
             }
             None => target,
@@ -704,11 +704,13 @@ impl History {
         snapshot.with_percentages(moved.map(|halt| (halt.feature.as_str(), halt.percentage)))
     }
 
-    /// Gives `revision` a change number not given before under its label if
-    /// it is a change (`+N`) whose number was, and remembers it. A snapshot
-    /// `unchanged` from the serving one (put back by an update that changed
-    /// nothing) keeps its number.
-    fn number(&mut self, revision: &mut Revision, unchanged: bool) {
+    /// Gives `next`'s revision a change number not given before under its
+    /// label if it is a change (`+N`) whose number was, and remembers it. A
+    /// snapshot `unchanged` from the serving one (put back by an update
+    /// that changed nothing) keeps its number; that comparison, a pass over
+    /// the features, is made only when the number was given.
+    fn number(&mut self, next: &mut Snapshot, unchanged: impl FnOnce(&Snapshot) -> bool) {
+        let revision = &next.revision;
         let given = match self
             .numbered
             .iter_mut()
@@ -721,10 +723,10 @@ impl History {
                 &mut self.numbered[last].1
             }
         };
-        if revision.edits != 0 && revision.edits <= *given && !unchanged {
-            revision.edits = given.saturating_add(1);
+        if revision.edits != 0 && revision.edits <= *given && !unchanged(next) {
+            next.revision.edits = given.saturating_add(1);
         }
-        *given = (*given).max(revision.edits);
+        *given = (*given).max(next.revision.edits);
     }
 
     /// Forgets the numbers of labels neither `live` nor any kept snapshot

@@ -228,9 +228,8 @@ fn build(config: &Config, mut problems: Problems) -> Result<Snapshot, Vec<Config
     for (position, raw) in config.features.iter().enumerate() {
         // The name is claimed before the feature is validated, so that a
         // second feature of that name is reported even when the first is
-        // invalid (an empty name is reported by `feature`).
-        // A duplicate is validated too, so that its own problems are listed
-        // with it, but never kept.
+        // invalid (an empty name is reported by `feature`); the second is
+        // validated too, so that its own problems are listed, but never kept.
         let duplicate =
             !raw.name.is_empty() && index.insert(raw.name.as_str().into(), position).is_some();
         if duplicate {
