@@ -126,6 +126,26 @@ fn evaluate_feature<'s>(
     if listed == Some(Listed::Deny) {
         return Decision::off(Reason::Denied, None);
     }
+    if listed == Some(Listed::Allow) && feature.variants.is_empty() {
+        return Decision::on(Reason::Allowed, None, None);
+    }
+    evaluate_targeted(snapshot, feature, context, digest, listed)
+}
+
+/// Steps 5 (an allow hit with variants) to 7: out of line, so that the
+/// steps before them, which decide without a bucket, keep a small frame
+/// (the registers and stack this part needs were saved and restored on
+/// every killed feature and allow hit: a hit in the bench's 1,001-unit
+/// allow list 17.0-17.2 to 16.0-16.5 ns, a two-unit list's through a
+/// `FeatureName` 15.7-16.7 to 14.5 ns).
+#[inline(never)]
+fn evaluate_targeted<'s>(
+    snapshot: &'s Snapshot,
+    feature: &'s Feature,
+    context: &Context<'_>,
+    digest: Option<[u8; 16]>,
+    listed: Option<Listed>,
+) -> Decision<'s> {
     let mut hash = Hasher::new(feature, context, digest);
     if listed == Some(Listed::Allow) {
         return hash.serve(Reason::Allowed);
@@ -173,9 +193,9 @@ struct Hasher<'s, 'c> {
 
 impl<'s, 'c> Hasher<'s, 'c> {
     /// Inline, so that for a feature bucketing by the unit id a path that
-    /// never hashes (an allow hit without variants, a rule that serves off)
-    /// costs nothing for it. A `bucket_by` attribute is looked up here, by
-    /// a call, whichever path follows.
+    /// never hashes (a rule that serves off) costs nothing for it. A
+    /// `bucket_by` attribute is looked up here, by a call, whichever path
+    /// follows.
     #[inline(always)]
     fn new(feature: &'s Feature, context: &Context<'c>, digest: Option<[u8; 16]>) -> Self {
         let key = match feature.bucket_by.as_deref() {
