@@ -129,10 +129,13 @@ struct Slot<V> {
 
 /// How a table hashes names. A name of up to 16 bytes is its head (which
 /// the comparison needs anyway), multiplied as two words with the table's
-/// keys: one multiply deep, inline, as foldhash hashes short strings. A
-/// name of up to 64 bytes: each 16 bytes of it multiplied with keys of its
-/// own place, side by side, then the xor of those multiplied once more:
-/// two multiplies deep, inline. A longer name: foldhash. (foldhash's own
+/// keys, then multiplied once more: two multiplies deep, inline, every key
+/// held in the table. (With one multiply, the slot is the high half of a
+/// product of a fixed factor and the bytes that vary, linear in them: for
+/// a few tables in a thousand, zero-padded ids piled into runs of hundreds
+/// of slots.) A name of up to 64 bytes: each 16 bytes of it multiplied with
+/// keys of its own place, side by side, then the xor of those multiplied
+/// once more: two multiplies deep, inline. A longer name: foldhash. (foldhash's own
 /// call for 17 bytes and up is out of line: a miss on a 20-byte feature
 /// name was 1–2 ns slower through it.)
 ///
@@ -142,11 +145,11 @@ struct Slot<V> {
 /// xor, and piled 18-digit ids into runs of hundreds of slots.
 #[derive(Clone)]
 struct Hashing {
-    /// This table's two random words: a short name's keys, mixed into
-    /// every place's of a longer one. Kept here, not behind `keys`, so
-    /// that a name of up to 16 bytes is hashed without waiting on a
-    /// pointer.
-    seeds: [u64; 2],
+    /// This table's three random words: a short name's keys (the first
+    /// two mixed into every place's of a longer one). Kept here, not
+    /// behind `keys`, so that a name of up to 16 bytes is hashed without
+    /// waiting on a pointer.
+    seeds: [u64; 3],
     /// The process's random keys: two per place of a longer name, and the
     /// last multiply's.
     keys: &'static [u64; 9],
@@ -157,7 +160,7 @@ impl Hashing {
         static KEYS: std::sync::OnceLock<[u64; 9]> = std::sync::OnceLock::new();
         let random = RandomState::default();
         Hashing {
-            seeds: [random.hash_one(1_u64), random.hash_one(2_u64)],
+            seeds: [1_u64, 2, 3].map(|i| random.hash_one(i)),
             keys: KEYS.get_or_init(|| {
                 let random = RandomState::default();
                 core::array::from_fn(|i| random.hash_one(i))
@@ -168,11 +171,10 @@ impl Hashing {
     #[inline(always)]
     fn hash(&self, name: &str, head: Head) -> u64 {
         let n = name.len();
-        let [s, t] = self.seeds;
+        let [s, t, u] = self.seeds;
         let [a, b] = head.0;
         if n <= 16 {
-            // One place, so nothing to cancel out: one multiply.
-            return folded_multiply(a ^ s, b ^ t ^ n as u64);
+            return folded_multiply(folded_multiply(a ^ s, b ^ t ^ n as u64), u);
         }
         let k = self.keys;
         // The 16 bytes at `place` (0 to 3) of a name, as two words.
