@@ -7,7 +7,7 @@
 //! addressed table built for lookups: each slot holds a name's first bytes
 //! (its [`Head`]), its length and its value, so a hit reads one slot after
 //! the hash, and a name of up to 16 bytes is hashed from its head (inline,
-//! one multiply deep) and accepted without reading its text.
+//! two multiplies deep) and accepted without reading its text.
 //!
 //! Why not `std`'s `HashMap`: it compares the name it finds with `==`, a
 //! call to the C library's `memcmp` (a fifth of a killed feature's time,
@@ -135,14 +135,14 @@ struct Slot<V> {
 /// a few tables in a thousand, zero-padded ids piled into runs of hundreds
 /// of slots.) A name of up to 64 bytes: each 16 bytes of it multiplied with
 /// keys of its own place, side by side, then the xor of those multiplied
-/// once more: two multiplies deep, inline. A longer name: foldhash. (foldhash's own
-/// call for 17 bytes and up is out of line: a miss on a 20-byte feature
-/// name was 1–2 ns slower through it.)
+/// once more: two multiplies deep, inline. A longer name: foldhash.
+/// (foldhash's own call for 17 bytes and up is out of line: a miss on a
+/// 20-byte feature name was 1–2 ns slower through it.)
 ///
 /// The keys are random: per table, and per process for each place of a
-/// longer name and the last multiply. Keys of one place derived from another's
-/// (rotated) let names whose bytes repeat at that offset cancel out in the
-/// xor, and piled 18-digit ids into runs of hundreds of slots.
+/// longer name and its last multiply. Keys of one place derived from
+/// another's (rotated) let names whose bytes repeat at that offset cancel
+/// out in the xor, and piled 18-digit ids into runs of hundreds of slots.
 #[derive(Clone)]
 struct Hashing {
     /// This table's three random words: a short name's keys (the first
@@ -240,25 +240,42 @@ impl<V: Copy + Default> Open<V> {
         }
     }
 
-    /// The index of the slot holding `name`, or of the vacant slot where
-    /// its probe ends.
+    /// The slot holding `name` and its index, or the index of the vacant
+    /// slot where its probe ends.
     #[inline(always)]
-    fn probe(&self, name: &str, head: Head, hash: u64) -> Result<usize, usize> {
+    fn probe(&self, name: &str, head: Head, hash: u64) -> Result<(usize, &Slot<V>), usize> {
+        if name.len() <= 16 {
+            // A short name is its head: a loop of its own, which compares
+            // slots alone, without setting up the tail compare (a hit in a
+            // large allow list, 10-byte ids: 23 instructions and 1 ns less).
+            self.probe_for(slot_len(name), head, hash, |_| true)
+        } else {
+            self.probe_for(slot_len(name), head, hash, |slot| {
+                self.names
+                    .get(slot.name as usize)
+                    .is_some_and(|mine| same_bytes(tail(mine.as_bytes()), tail(name.as_bytes())))
+            })
+        }
+    }
+
+    /// [`Open::probe`] for a name of length `len` and head `head` whose
+    /// bytes past the head are the same as a slot's when `same_tail` says.
+    #[inline(always)]
+    fn probe_for(
+        &self,
+        len: u32,
+        head: Head,
+        hash: u64,
+        same_tail: impl Fn(&Slot<V>) -> bool,
+    ) -> Result<(usize, &Slot<V>), usize> {
         let mask = self.slots.len().wrapping_sub(1);
-        let len = slot_len(name);
         // Truncating the hash keeps its low bits, which pick the slot.
         #[allow(clippy::cast_possible_truncation)]
         let mut i = hash as usize & mask;
         // At most half full: the probe meets a vacant slot.
         while let Some(slot) = self.slots.get(i) {
-            if slot.len == len
-                && slot.head == head
-                && (name.len() <= 16
-                    || self.names.get(slot.name as usize).is_some_and(|mine| {
-                        same_bytes(tail(mine.as_bytes()), tail(name.as_bytes()))
-                    }))
-            {
-                return Ok(i);
+            if slot.len == len && slot.head == head && same_tail(slot) {
+                return Ok((i, slot));
             }
             if slot.len == VACANT {
                 return Err(i);
@@ -271,33 +288,15 @@ impl<V: Copy + Default> Open<V> {
 
     #[inline(always)]
     fn get(&self, name: &str, head: Head, hash: u64) -> Option<&V> {
-        if name.len() <= 16 {
-            // A short name is its head: its own loop, which compares slots
-            // alone (a hit in a large allow list, 10-byte ids: 1 ns less).
-            let mask = self.slots.len().wrapping_sub(1);
-            #[allow(clippy::cast_possible_truncation)]
-            let (len, mut i) = (name.len() as u32, hash as usize & mask);
-            while let Some(slot) = self.slots.get(i) {
-                if slot.len == len && slot.head == head {
-                    return Some(&slot.value);
-                }
-                if slot.len == VACANT {
-                    return None;
-                }
-                i = (i + 1) & mask;
-            }
-            return None;
-        }
         self.probe(name, head, hash)
             .ok()
-            .and_then(|i| self.slots.get(i))
-            .map(|slot| &slot.value)
+            .map(|(_, slot)| &slot.value)
     }
 
     fn insert(&mut self, hashing: &Hashing, name: Box<str>, value: V) -> Option<V> {
         let head = Head::of(name.as_bytes());
         let hash = hashing.hash(&name, head);
-        if let Ok(i) = self.probe(&name, head, hash) {
+        if let Ok((i, _)) = self.probe(&name, head, hash) {
             let slot = &mut self.slots[i];
             return Some(core::mem::replace(&mut slot.value, value));
         }
@@ -309,7 +308,7 @@ impl<V: Copy + Default> Open<V> {
             }
             *self = grown;
         }
-        let (Ok(i) | Err(i)) = self.probe(&name, head, hash);
+        let (Ok((i, _)) | Err(i)) = self.probe(&name, head, hash);
         self.slots[i] = Slot {
             head,
             len: slot_len(&name),
@@ -568,7 +567,7 @@ mod tests {
         let forms: [fn(usize) -> String; 14] = [
             |i| format!("{i}"),
             |i| format!("user-{i:06}"),
-            // Names of up to 16 bytes, hashed one multiply deep: digits
+            // Names of up to 16 bytes, hashed from their heads: digits
             // that vary only in the last word, or in the middle.
             |i| format!("{i:016}"),
             |i| format!("{i:07}"),
@@ -601,7 +600,7 @@ mod tests {
                 .map(|name| {
                     let head = Head::of(name.as_bytes());
                     let hash = map.hashing.hash(name, head);
-                    let found = table.probe(name, head, hash).expect("present");
+                    let (found, _) = table.probe(name, head, hash).expect("present");
                     #[allow(clippy::cast_possible_truncation)]
                     let home = hash as usize & mask;
                     found.wrapping_sub(home) & mask
