@@ -336,11 +336,8 @@ impl KeyPrefix {
     pub(crate) fn digest(&self, unit: &[u8]) -> [u8; 16] {
         if unit.len() >= 8 && self.used + unit.len() + 9 <= 64 {
             // The common key, one block: its words built in registers.
-            if let Some((low, high)) = self.one_block(unit) {
-                let mut digest = [0u8; 16];
-                digest[..8].copy_from_slice(&low.to_le_bytes());
-                digest[8..].copy_from_slice(&high.to_le_bytes());
-                return digest;
+            if let Some(state) = self.one_block(unit) {
+                return packed_to_bytes(state);
             }
         }
         let mut state = self.state;
@@ -526,6 +523,15 @@ pub(crate) fn block_words(block: &[u8; 64]) -> [u32; 16] {
     })
 }
 
+/// The digest of a state packed as [`KeyPrefix::one_block`] returns it.
+#[inline(always)]
+fn packed_to_bytes((low, high): (u64, u64)) -> [u8; 16] {
+    let mut digest = [0u8; 16];
+    digest[..8].copy_from_slice(&low.to_le_bytes());
+    digest[8..].copy_from_slice(&high.to_le_bytes());
+    digest
+}
+
 #[inline(always)]
 fn to_bytes(state: [u32; 4]) -> [u8; 16] {
     let mut digest = [0u8; 16];
@@ -576,12 +582,10 @@ mod tests {
             let used = salt_len + 1;
             for unit_len in 8..=55 - used {
                 let unit = &text[..unit_len];
-                let (low, high) = prefix
+                let state = prefix
                     .one_block(unit)
                     .unwrap_or_else(|| panic!("salt {salt_len} unit {unit_len}: no fast path"));
-                let mut got = [0u8; 16];
-                got[..8].copy_from_slice(&low.to_le_bytes());
-                got[8..].copy_from_slice(&high.to_le_bytes());
+                let got = packed_to_bytes(state);
                 let want = reference(&text[..salt_len], unit);
                 assert_eq!(got, want, "salt {salt_len} unit {unit_len}");
             }
