@@ -5,7 +5,7 @@
 //! ([evaluation order](crate#evaluation-order)); keep the two in step.
 
 use crate::bucket::{bucket_of_digest, variant_bucket_of_digest};
-use crate::rules::Action;
+use crate::rules::{Action, Rule, Segment};
 use crate::snapshot::{Feature, Listed};
 use crate::{Bucket, Context, Decision, Percentage, Reason, Snapshot, Value, Variant};
 
@@ -150,18 +150,26 @@ fn evaluate_targeted<'s>(
     if listed == Some(Listed::Allow) {
         return hash.serve(Reason::Allowed);
     }
-    // 6. Rules, in order: the first that matches decides.
-    for (index, rule) in feature.rules.iter().enumerate() {
-        if index == feature.bucketing_tail && rollout_hashes(feature) {
+    // 6. Rules, in order: the first that matches decides. Two loops, one
+    // on each side of the bucketing tail, so that each keeps only its
+    // rules, the context and the segments live across its calls (one loop
+    // that also watched for the tail reloaded ten values from the stack
+    // after every rule: see the crate's performance notes).
+    let rules = &feature.rules[..];
+    let tail = feature.bucketing_tail.min(rules.len());
+    let (before, after) = rules.split_at(tail);
+    let mut found = first_match(before, context, &snapshot.segments);
+    if found.is_none() && !after.is_empty() {
+        if rollout_hashes(feature) {
             // From here every outcome buckets the unit: start its digest
             // before the rules rather than after them. The digest is one
             // long chain of dependent steps, and the CPU runs the rules
             // beside its end (see the crate's performance notes).
             let _ = hash.digest();
         }
-        if !rule.matches(context, &snapshot.segments) {
-            continue;
-        }
+        found = first_match(after, context, &snapshot.segments).map(|i| i + tail);
+    }
+    if let Some((index, rule)) = found.and_then(|i| rules.get(i).map(|rule| (i, rule))) {
         let reason = Reason::Rule {
             index,
             name: rule.name.as_deref(),
@@ -179,6 +187,14 @@ fn evaluate_targeted<'s>(
     }
     // 7. The feature's own rollout percentage.
     hash.rollout(feature.percentage, Reason::InRollout, Reason::OutOfRollout)
+}
+
+/// The index of the first of `rules` that matches `context`.
+#[inline(always)]
+fn first_match(rules: &[Rule], context: &Context<'_>, segments: &[Segment]) -> Option<usize> {
+    rules
+        .iter()
+        .position(|rule| rule.matches(context, segments))
 }
 
 /// Computes the unit's digest at most once per evaluation, and only when

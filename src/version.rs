@@ -40,11 +40,17 @@ impl<'a> Version<'a> {
     /// Parses `[v]MAJOR[.MINOR[.PATCH]][-PRERELEASE][+BUILD]`; `None` if it
     /// is not a version.
     ///
-    /// Inline, and one pass over the bytes: a version attribute is parsed
-    /// on every request that tests it, and a plain release comes back in
-    /// registers with no call.
+    /// One pass over the bytes: a version attribute is parsed on every
+    /// request that tests it.
     #[inline]
     pub fn parse(text: &'a str) -> Option<Self> {
+        Self::parse_inline(text)
+    }
+
+    /// [`Version::parse`], always inline: where the request path parses a
+    /// version, a plain release stays in registers, with no call.
+    #[inline(always)]
+    pub(crate) fn parse_inline(text: &'a str) -> Option<Self> {
         let bytes = text.as_bytes();
         let start = usize::from(matches!(bytes.first(), Some(b'v' | b'V')));
         // Each part is read by its own copy of one short loop, rather than
@@ -121,16 +127,26 @@ fn leading_number(bytes: &[u8], at: usize) -> Option<(u64, usize)> {
         if digit >= 10 {
             break;
         }
-        // Up to 19 digits always fit a u64, so only a longer number pays
-        // for overflow checks.
-        n = if end - at < 19 {
-            n * 10 + u64::from(digit)
-        } else {
-            n.checked_mul(10)?.checked_add(u64::from(digit))?
-        };
+        // Wraps only past 19 digits, which are read again below.
+        n = n.wrapping_mul(10).wrapping_add(u64::from(digit));
         end += 1;
     }
-    (end > at).then_some((n, end))
+    match end - at {
+        0 => None,
+        // Up to 19 digits always fit a u64.
+        1..=19 => Some((n, end)),
+        _ => Some((long_number(bytes.get(at..end)?)?, end)),
+    }
+}
+
+/// The value of `digits` (all ASCII digits), `None` past `u64::MAX`. Out of
+/// line: only a number of 20 digits or more comes here.
+#[cold]
+#[inline(never)]
+fn long_number(digits: &[u8]) -> Option<u64> {
+    digits.iter().try_fold(0u64, |n, &b| {
+        n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+    })
 }
 
 /// A numeric pre-release identifier's digits, leading zeros stripped; `None`
