@@ -408,6 +408,64 @@ mod tests {
     }
 
     #[test]
+    fn the_first_matching_rule_decides_on_either_side_of_the_bucketing_tail() {
+        use crate::{ConditionConfig, Context, Operator, Reason};
+        let on = || RuleConfig::new(Serve::On);
+        let off = || RuleConfig::new(Serve::Off);
+        let pct = RuleConfig::percentage;
+        // Rule shapes whose tails fall at the start, in the middle, and
+        // past the end (as in the test above, by hand).
+        let shapes: Vec<(Vec<RuleConfig>, usize)> = vec![
+            (vec![pct(50), on(), pct(1)], 0),
+            (vec![off(), on(), pct(100)], 1),
+            (vec![off(), off(), on(), pct(40)], 2),
+            (vec![on(), off()], 2),
+        ];
+        for (rules, tail) in shapes {
+            let n = rules.len();
+            // Rule `j` holds when attribute `k{j}` is "y".
+            let mut feature = FeatureConfig::new("f")
+                .percentage(50)
+                .variant(VariantConfig::new("a", 50))
+                .variant(VariantConfig::new("b", 50));
+            for (j, rule) in rules.into_iter().enumerate() {
+                let attribute = format!("k{j}");
+                feature = feature.rule(rule.condition(ConditionConfig::new(
+                    attribute.as_str(),
+                    Operator::In,
+                    ["y"],
+                )));
+            }
+            let snapshot =
+                Snapshot::try_from(Config::new("r").feature(feature)).expect("a valid config");
+            assert_eq!(snapshot.feature("f").expect("f").bucketing_tail, tail);
+            let names: Vec<String> = (0..n).map(|j| format!("k{j}")).collect();
+            // Every set of matching rules: the first of them decides, and
+            // with none, the rollout does.
+            for set in 0..1u32 << n {
+                let attributes: Vec<(&str, Value<'_>)> = names
+                    .iter()
+                    .enumerate()
+                    .map(|(j, name)| {
+                        let hit = set & 1 << j != 0;
+                        (name.as_str(), Value::Str(if hit { "y" } else { "n" }))
+                    })
+                    .collect();
+                let context = Context::new("user-42").with_attributes(&attributes);
+                let reason = snapshot.evaluate_with("f", &context).reason();
+                let want = (0..n).find(|&j| set & 1 << j != 0);
+                match (reason, want) {
+                    (Reason::Rule { index, .. }, Some(j)) => {
+                        assert_eq!(index, j, "tail {tail}, set {set:b}")
+                    }
+                    (Reason::InRollout | Reason::OutOfRollout, None) => {}
+                    (other, _) => panic!("tail {tail}, set {set:b}: {other:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
     fn lowercase_word_lowercases_ascii_capitals_only() {
         // Every byte value in every position of a word.
         for b in 0..=255u8 {
