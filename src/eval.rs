@@ -151,10 +151,10 @@ fn evaluate_targeted<'s>(
         return hash.serve(Reason::Allowed);
     }
     // 6. Rules, in order: the first that matches decides. Two loops, one
-    // on each side of the bucketing tail, so that each keeps only its
-    // rules, the context and the segments live across its calls (one loop
-    // that also watched for the tail reloaded ten values from the stack
-    // after every rule: see the crate's performance notes).
+    // on each side of the bucketing tail, each using only its rules, the
+    // context and the segments (one loop that also watched for the tail
+    // reloaded ten values from the stack after every rule: see the crate's
+    // performance notes).
     let rules = &feature.rules[..];
     let tail = feature.bucketing_tail.min(rules.len());
     let (before, after) = rules.split_at(tail);

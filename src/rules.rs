@@ -413,21 +413,29 @@ mod tests {
         let on = || RuleConfig::new(Serve::On);
         let off = || RuleConfig::new(Serve::Off);
         let pct = RuleConfig::percentage;
-        // Rule shapes whose tails fall at the start, in the middle, and
-        // past the end (as in the test above, by hand).
-        let shapes: Vec<(Vec<RuleConfig>, usize)> = vec![
-            (vec![pct(50), on(), pct(1)], 0),
-            (vec![off(), on(), pct(100)], 1),
-            (vec![off(), off(), on(), pct(40)], 2),
-            (vec![on(), off()], 2),
+        // (rules, the feature's percentage, with variants, its tail):
+        // tails at the start, in the middle and past the end (by hand, as
+        // in the test above), on features whose own rollout buckets and on
+        // features whose rollout does not (0%, and 100% without variants),
+        // where evaluation tries the rules past the tail without hashing.
+        let shapes: Vec<(Vec<RuleConfig>, u8, bool, usize)> = vec![
+            (vec![pct(50), on(), pct(1)], 50, true, 0),
+            (vec![off(), on(), pct(100)], 50, true, 1),
+            (vec![off(), off(), on(), pct(40)], 50, true, 2),
+            (vec![on(), off()], 50, true, 2),
+            (vec![off(), pct(10), pct(20)], 0, false, 1),
+            (vec![on(), pct(30)], 100, false, 1),
+            (vec![], 50, true, 0),
         ];
-        for (rules, tail) in shapes {
+        for (rules, percent, variants, tail) in shapes {
             let n = rules.len();
             // Rule `j` holds when attribute `k{j}` is "y".
-            let mut feature = FeatureConfig::new("f")
-                .percentage(50)
-                .variant(VariantConfig::new("a", 50))
-                .variant(VariantConfig::new("b", 50));
+            let mut feature = FeatureConfig::new("f").percentage(percent);
+            if variants {
+                feature = feature
+                    .variant(VariantConfig::new("a", 50))
+                    .variant(VariantConfig::new("b", 50));
+            }
             for (j, rule) in rules.into_iter().enumerate() {
                 let attribute = format!("k{j}");
                 feature = feature.rule(rule.condition(ConditionConfig::new(
@@ -459,7 +467,7 @@ mod tests {
                         assert_eq!(index, j, "tail {tail}, set {set:b}")
                     }
                     (Reason::InRollout | Reason::OutOfRollout, None) => {}
-                    (other, _) => panic!("tail {tail}, set {set:b}: {other:?}"),
+                    (other, want) => panic!("tail {tail}, set {set:b}: {other:?}, want {want:?}"),
                 }
             }
         }

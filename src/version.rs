@@ -40,8 +40,8 @@ impl<'a> Version<'a> {
     /// Parses `[v]MAJOR[.MINOR[.PATCH]][-PRERELEASE][+BUILD]`; `None` if it
     /// is not a version.
     ///
-    /// One pass over the bytes: a version attribute is parsed on every
-    /// request that tests it.
+    /// One pass over the bytes (a part of 20 digits or more is read twice,
+    /// the second time checking for overflow).
     #[inline]
     pub fn parse(text: &'a str) -> Option<Self> {
         Self::parse_inline(text)
