@@ -167,9 +167,9 @@ fn evaluate_targeted<'s>(
             // beside its end (see the crate's performance notes).
             let _ = hash.digest();
         }
-        found = first_match(after, context, &snapshot.segments).map(|i| i + tail);
+        found = first_match(after, context, &snapshot.segments).map(|(i, rule)| (i + tail, rule));
     }
-    if let Some((index, rule)) = found.and_then(|i| rules.get(i).map(|rule| (i, rule))) {
+    if let Some((index, rule)) = found {
         let reason = Reason::Rule {
             index,
             name: rule.name.as_deref(),
@@ -189,12 +189,17 @@ fn evaluate_targeted<'s>(
     hash.rollout(feature.percentage, Reason::InRollout, Reason::OutOfRollout)
 }
 
-/// The index of the first of `rules` that matches `context`.
+/// The first of `rules` that matches `context`, with its index in `rules`.
 #[inline(always)]
-fn first_match(rules: &[Rule], context: &Context<'_>, segments: &[Segment]) -> Option<usize> {
+fn first_match<'r>(
+    rules: &'r [Rule],
+    context: &Context<'_>,
+    segments: &[Segment],
+) -> Option<(usize, &'r Rule)> {
     rules
         .iter()
-        .position(|rule| rule.matches(context, segments))
+        .enumerate()
+        .find(|(_, rule)| rule.matches(context, segments))
 }
 
 /// Computes the unit's digest at most once per evaluation, and only when
