@@ -153,8 +153,8 @@ fn evaluate_targeted<'s>(
     // 6. Rules, in order: the first that matches decides. Two loops, one
     // on each side of the bucketing tail, each using only its rules, the
     // context and the segments (one loop that also watched for the tail
-    // reloaded ten values from the stack after every rule: see the crate's
-    // performance notes).
+    // reloaded ten values from the stack after every rule: see
+    // `docs/performance-notes.md`).
     let rules = &feature.rules[..];
     let tail = feature.bucketing_tail.min(rules.len());
     let (before, after) = rules.split_at(tail);
@@ -164,7 +164,7 @@ fn evaluate_targeted<'s>(
             // From here every outcome buckets the unit: start its digest
             // before the rules rather than after them. The digest is one
             // long chain of dependent steps, and the CPU runs the rules
-            // beside its end (see the crate's performance notes).
+            // beside its end (see `docs/performance-notes.md`).
             let _ = hash.digest();
         }
         found = first_match(after, context, &snapshot.segments).map(|(i, rule)| (i + tail, rule));
