@@ -37,6 +37,38 @@ pub(crate) fn evaluate_inline<'s>(
     }
 }
 
+/// Step 7 alone, for a feature that is enabled and flagged plain at
+/// validation (nothing but a kill switch and a percentage), with its
+/// digest if a batch hashed it ahead.
+///
+/// Apart from [`evaluate_feature`] so that a batch can build a plain
+/// feature's decision straight in its slot. Through `evaluate_feature`,
+/// whose other paths return a decision from an out-of-line call, the
+/// compiler builds every decision in a stack temporary and copies it out,
+/// and the copy's wide loads wait on the narrow stores that wrote it:
+/// evaluate-all over 50 features took 1.25–1.30 µs before the out-of-line
+/// call and 1.6–2.2 µs after it, in a loop timed on its own.
+#[inline(always)]
+pub(crate) fn evaluate_plain<'s>(
+    feature: &'s Feature,
+    context: &Context<'_>,
+    digest: Option<[u8; 16]>,
+) -> Decision<'s> {
+    match feature.percentage {
+        Percentage::ZERO => Decision::off(Reason::OutOfRollout, None),
+        Percentage::FULL => Decision::on(Reason::InRollout, None, None),
+        p => {
+            let digest = digest.unwrap_or_else(|| feature.key.digest(context.unit().as_bytes()));
+            let bucket = bucket_of_digest(&digest);
+            if bucket.is_within(p) {
+                Decision::on(Reason::InRollout, None, Some(bucket))
+            } else {
+                Decision::off(Reason::OutOfRollout, Some(bucket))
+            }
+        }
+    }
+}
+
 /// Whether evaluating `feature` for a unit will very likely hash its key
 /// (so hashing it ahead, in a batch, is not wasted).
 pub(crate) fn wants_digest(feature: &Feature) -> bool {
@@ -79,22 +111,8 @@ fn evaluate_feature<'s>(
         return Decision::off(Reason::Killed, None);
     }
     if feature.plain {
-        // Steps 3 to 6 cannot apply: straight to the percentage. (Batches
-        // come here too, with the digest hashed ahead.)
-        return match feature.percentage {
-            Percentage::ZERO => Decision::off(Reason::OutOfRollout, None),
-            Percentage::FULL => Decision::on(Reason::InRollout, None, None),
-            p => {
-                let digest =
-                    digest.unwrap_or_else(|| feature.key.digest(context.unit().as_bytes()));
-                let bucket = bucket_of_digest(&digest);
-                if bucket.is_within(p) {
-                    Decision::on(Reason::InRollout, None, Some(bucket))
-                } else {
-                    Decision::off(Reason::OutOfRollout, Some(bucket))
-                }
-            }
-        };
+        // Steps 3 to 6 cannot apply: straight to the percentage.
+        return evaluate_plain(feature, context, digest);
     }
     // 3. Prerequisites (depth bounded by validation).
     for p in feature.prerequisites.iter() {

@@ -417,7 +417,14 @@ impl Snapshot {
                 // Built in its slot and recorded from there: a decision
                 // built on the stack and copied out is read back in wide
                 // loads over the narrow stores that wrote it, which stall.
-                *slot = crate::eval::evaluate_inline(self, i, context, digest);
+                // A plain feature's is built apart from the other paths'
+                // for the same reason (see `eval::evaluate_plain`).
+                match self.features.get(i) {
+                    Some(f) if f.enabled && f.plain => {
+                        *slot = crate::eval::evaluate_plain(f, context, digest);
+                    }
+                    _ => *slot = crate::eval::evaluate_inline(self, i, context, digest),
+                }
                 self.record(i, context, slot);
             }
         }
