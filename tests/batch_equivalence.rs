@@ -8,7 +8,7 @@
 use gradual::__bench::{buckets_on, engines, evaluate_all_on};
 use gradual::{
     Bucket, ConditionConfig, Config, Context, Decision, FeatureConfig, Operator,
-    PrerequisiteConfig, RuleConfig, Serve, Snapshot, Value, VariantConfig, bucket, buckets,
+    PrerequisiteConfig, Reason, RuleConfig, Serve, Snapshot, Value, VariantConfig, bucket, buckets,
 };
 use proptest::prelude::*;
 
@@ -99,4 +99,73 @@ fn short_outputs_are_filled_as_far_as_they_go() {
     let mut out = [Bucket::default(); 1];
     assert_eq!(buckets("a", &["x", "y"], &mut out), 1);
     assert_eq!(out[0], bucket("a", "x"));
+}
+
+/// A plain feature (a kill switch and a percentage, nothing else) has a
+/// path of its own in a batch. At 0%, 50% and 100%, live and killed, beside
+/// a feature with a rule, each decides in the batch as it does alone, with
+/// the reason the evaluation order gives it; and in a batch where only one
+/// key hashes (too few to hash side by side), the plain path hashes it
+/// itself. Random percentages in the test above almost never draw 0 or 100.
+#[test]
+fn plain_features_in_a_batch_decide_as_they_do_alone() {
+    let mut mixed = Config::new("r1");
+    for (name, percent, enabled) in [
+        ("zero", 0, true),
+        ("half", 50, true),
+        ("full", 100, true),
+        ("zero_killed", 0, false),
+        ("half_killed", 50, false),
+        ("full_killed", 100, false),
+    ] {
+        mixed = mixed.feature(
+            FeatureConfig::new(name)
+                .percentage(percent)
+                .enabled(enabled),
+        );
+    }
+    let mixed = mixed.feature(FeatureConfig::new("ruled").percentage(50).rule(
+        RuleConfig::new(Serve::On).condition(ConditionConfig::new("country", Operator::In, ["NL"])),
+    ));
+    let one_hashed = Config::new("r1")
+        .feature(FeatureConfig::new("zero").percentage(0))
+        .feature(FeatureConfig::new("half").percentage(50));
+    for config in [mixed, one_hashed] {
+        let snapshot = Snapshot::try_from(config).expect("valid");
+        for i in 0..300 {
+            let unit = format!("user-{i}");
+            let context = Context::new(&unit);
+            for engine in 0..engines() {
+                let mut out = vec![Decision::default(); snapshot.features().len()];
+                assert_eq!(
+                    evaluate_all_on(engine, &snapshot, &context, &mut out),
+                    out.len()
+                );
+                for (feature, got) in snapshot.features().zip(&out) {
+                    let name = feature.name();
+                    assert_eq!(
+                        *got,
+                        snapshot.evaluate_with(name, &context),
+                        "{name} {unit}"
+                    );
+                    let in_half = bucket("half", &unit).percent() < 50;
+                    let (reason, enabled, bucketed) = match name {
+                        "ruled" => continue,
+                        killed if killed.ends_with("_killed") => (Reason::Killed, false, false),
+                        "zero" => (Reason::OutOfRollout, false, false),
+                        "full" => (Reason::InRollout, true, false),
+                        _ if in_half => (Reason::InRollout, true, true),
+                        _ => (Reason::OutOfRollout, false, true),
+                    };
+                    assert_eq!(got.reason(), reason, "engine {engine}, {name} {unit}");
+                    assert_eq!(got.is_enabled(), enabled, "engine {engine}, {name} {unit}");
+                    assert_eq!(
+                        got.bucket(),
+                        bucketed.then(|| bucket(name, &unit)),
+                        "engine {engine}, {name} {unit}"
+                    );
+                }
+            }
+        }
+    }
 }

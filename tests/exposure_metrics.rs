@@ -358,3 +358,47 @@ fn an_absurd_stripe_count_is_capped_and_still_counts() {
         );
     }
 }
+
+/// `evaluate_all` counts each feature's decision as evaluating it alone
+/// does: a plain feature (its own path in a batch), a killed one, and one
+/// with lists, a rule and variants, for units on and off every list.
+#[test]
+fn evaluate_all_counts_what_single_evaluations_count() {
+    let with_plain = || {
+        config("r1", 40)
+            .feature(FeatureConfig::new("plain").percentage(30))
+            .feature(
+                FeatureConfig::new("plain_killed")
+                    .percentage(30)
+                    .enabled(false),
+            )
+    };
+    let (batched, single) = (Metrics::new(), Metrics::new());
+    let batched_handle = handle(&batched, with_plain());
+    let single_handle = handle(&single, with_plain());
+    let (b, s) = (batched_handle.load(), single_handle.load());
+    let kp = [("country", Value::Str("KP"))];
+    let mut out = vec![Decision::default(); b.features().len()];
+    for i in 0..2000 {
+        let unit = match i % 50 {
+            0 => "vip".to_string(),
+            1 => "blocked".to_string(),
+            _ => format!("user-{i}"),
+        };
+        let attrs: &[(&str, Value<'_>)] = if i % 10 == 3 { &kp } else { &[] };
+        let context = Context::new(&unit).with_attributes(attrs);
+        assert_eq!(b.evaluate_all(&context, &mut out), out.len());
+        for feature in s.features() {
+            s.evaluate_with(feature.name(), &context);
+        }
+    }
+    let (got, want) = (batched.snapshot(), single.snapshot());
+    for name in ["checkout", "killed", "plain", "plain_killed"] {
+        let counted = want.feature(name).expect("counted");
+        assert!(
+            counted.on + counted.off == 2000,
+            "{name}: every evaluation counted once"
+        );
+        assert_eq!(got.feature(name), Some(counted), "{name}");
+    }
+}
