@@ -414,11 +414,12 @@ impl Snapshot {
                     digests[next - 1]
                 });
                 let Some(slot) = out.get_mut(i) else { continue };
-                // Built in its slot and recorded from there: a decision
-                // built on the stack and copied out is read back in wide
-                // loads over the narrow stores that wrote it, which stall.
-                // A plain feature's is built apart from the other paths'
-                // for the same reason (see `eval::evaluate_plain`).
+                // Recorded from its slot. A plain feature's decision is
+                // built in the slot, apart from the other paths': those
+                // return theirs from an out-of-line call, so the compiler
+                // builds them on the stack and copies them out, and the
+                // copy's wide loads wait on the narrow stores that wrote
+                // them (see `eval::evaluate_plain`).
                 match self.features.get(i) {
                     Some(f) if f.enabled && f.plain => {
                         *slot = crate::eval::evaluate_plain(f, context, digest);
