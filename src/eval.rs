@@ -18,19 +18,6 @@ pub(crate) fn evaluate<'s>(
     context: &Context<'_>,
     digest: Option<[u8; 16]>,
 ) -> Decision<'s> {
-    evaluate_inline(snapshot, position, context, digest)
-}
-
-/// [`evaluate`], always inline: for the loop of a batch, where each
-/// feature's decision is a few instructions once its digest is known, and a
-/// call per feature would cost more than they do.
-#[inline(always)]
-pub(crate) fn evaluate_inline<'s>(
-    snapshot: &'s Snapshot,
-    position: usize,
-    context: &Context<'_>,
-    digest: Option<[u8; 16]>,
-) -> Decision<'s> {
     match snapshot.features.get(position) {
         Some(feature) => evaluate_feature(snapshot, feature, context, digest),
         None => Decision::off(Reason::UnknownFeature, None),
@@ -99,8 +86,11 @@ fn evaluate_prerequisite<'s>(
     evaluate_feature(snapshot, feature, context, None)
 }
 
+/// Steps 2 to 7 for `feature`, always inline: the batch loop calls it per
+/// feature, where a decision is a few instructions once its digest is
+/// known and a call per feature would cost more than they do.
 #[inline(always)]
-fn evaluate_feature<'s>(
+pub(crate) fn evaluate_feature<'s>(
     snapshot: &'s Snapshot,
     feature: &'s Feature,
     context: &Context<'_>,

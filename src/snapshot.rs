@@ -424,7 +424,8 @@ impl Snapshot {
                     Some(f) if f.enabled && f.plain => {
                         *slot = crate::eval::evaluate_plain(f, context, digest);
                     }
-                    _ => *slot = crate::eval::evaluate_inline(self, i, context, digest),
+                    Some(f) => *slot = crate::eval::evaluate_feature(self, f, context, digest),
+                    None => continue,
                 }
                 self.record(i, context, slot);
             }
