@@ -24,9 +24,11 @@
 //!   interleaved (8 lanes) or one (4 lanes);
 //! - on x86-64, the AVX2 path holds 8 keys in each 256-bit register and
 //!   runs three registers of keys at once, so three chains overlap; the
-//!   AVX-512 path holds 16 keys in each 512-bit register, with
-//!   one-instruction rotates and three-input logic, and runs two at once.
-//!   A last group may run fewer (below).
+//!   AVX-512VL path does the same with AVX-512's one-instruction rotate and
+//!   three-input logic on those 256-bit registers (six instructions a step
+//!   instead of ten); the AVX-512 path (the `avx512` feature) holds 16 keys
+//!   in each 512-bit register, with the same instructions, and runs two at
+//!   once. A last group may run fewer (below).
 //!
 //! The 64 steps are written once, in the `md5_steps!` macro, and every path
 //! expands them with its own arithmetic.
@@ -34,10 +36,10 @@
 //! # Groups, and keys of different lengths
 //!
 //! A batch is hashed in groups of the path's width: 4 or 8 lanes portable,
-//! 24 with AVX2, 32 with AVX-512. On AVX2 and AVX-512 the last group runs
-//! with as few registers as hold its keys: on AVX2, 8 lanes for up to 8
-//! keys and 16 for up to 16 (one or two chains instead of three); on
-//! AVX-512, 16 lanes for up to 16. Three chains keep AVX2's vector units
+//! 24 with AVX2 and AVX-512VL, 32 with AVX-512. On the SIMD paths the last
+//! group runs with as few registers as hold its keys: on AVX2 and
+//! AVX-512VL, 8 lanes for up to 8 keys and 16 for up to 16 (one or two
+//! chains instead of three); on AVX-512, 16 lanes for up to 16. Three chains keep AVX2's vector units
 //! busier than two (a batch of 50 hashed 5% faster, and evaluate-all over
 //! 50 features 2.5%, in loops timed on Zen 4); on AVX-512, three were 5%
 //! slower there. A group runs as many blocks as its longest key
@@ -89,15 +91,21 @@
 //!
 //! # Dispatch
 //!
-//! [`Engine::detect`] chooses at run time: AVX-512F when the `avx512`
-//! feature is on and the CPU has it, else AVX2 when the CPU has it, else
-//! the portable 8-lane path (which is also what every other architecture
-//! gets). `is_x86_feature_detected!` caches its answer, so the check costs a
-//! load and a test per batch.
+//! [`Engine::detect`] chooses at run time: AVX-512F's 512-bit registers
+//! when the `avx512` feature is on and the CPU has it; else AVX-512VL's
+//! instructions on 256-bit registers when the CPU has AVX-512F and
+//! AVX-512VL; else AVX2 when it has that; else the portable 8-lane path
+//! (which is also what every other architecture gets).
+//! `is_x86_feature_detected!` caches its answer, so the check costs a load
+//! and a test per batch.
 //!
-//! The AVX-512 path needs Rust 1.89, where its intrinsics were stabilised,
-//! so it is behind the `avx512` cargo feature and the crate's MSRV holds
-//! without it.
+//! 512-bit registers are opt-in because they are not a safe default: some
+//! Intel CPUs lower the core's clock while they are in use, which slows the
+//! rest of a service, and Zen 4 splits each 512-bit operation in two. The
+//! AVX-512VL path takes AVX-512's rotate and three-input logic without
+//! them, and on an Intel Xeon with AVX-512 it was also the faster of the
+//! two for a 50-feature evaluate-all (about 860 against 930 ns in loops
+//! timed on their own, AVX2 about 1,010).
 //!
 //! # Safety
 //!
@@ -106,7 +114,8 @@
 //!
 //! - calling a `#[target_feature]` kernel, which is sound only on a CPU with
 //!   that feature. The kernels are reached only through safe wrappers that
-//!   take a zero-sized *token* (`x86::Avx2`, `x86::Avx512`). A token has a
+//!   take a zero-sized *token* (`x86::Avx2`, `x86::Avx512Vl`,
+//!   `x86::Avx512`). A token has a
 //!   private field, and its one constructor returns it only when
 //!   `is_x86_feature_detected!` finds the feature (which includes the
 //!   operating system saving the wider registers), so holding one proves
@@ -213,6 +222,10 @@ pub(crate) enum Engine {
     /// of at most eight or sixteen keys.
     #[cfg(target_arch = "x86_64")]
     Avx2(x86::Avx2),
+    /// As `Avx2`, with AVX-512VL's rotate and three-input logic on the same
+    /// 256-bit registers.
+    #[cfg(target_arch = "x86_64")]
+    Avx512Vl(x86::Avx512Vl),
     /// Two 512-bit registers of sixteen lanes; one for a last group of at
     /// most sixteen keys.
     #[cfg(all(target_arch = "x86_64", feature = "avx512"))]
@@ -227,6 +240,10 @@ impl Engine {
             return Self::Avx512(token);
         }
         #[cfg(target_arch = "x86_64")]
+        if let Some(token) = x86::Avx512Vl::detect() {
+            return Self::Avx512Vl(token);
+        }
+        #[cfg(target_arch = "x86_64")]
         if let Some(token) = x86::Avx2::detect() {
             return Self::Avx2(token);
         }
@@ -239,6 +256,8 @@ impl Engine {
         let mut engines = vec![Self::Portable4, Self::Portable8];
         #[cfg(target_arch = "x86_64")]
         engines.extend(x86::Avx2::detect().map(Self::Avx2));
+        #[cfg(target_arch = "x86_64")]
+        engines.extend(x86::Avx512Vl::detect().map(Self::Avx512Vl));
         #[cfg(all(target_arch = "x86_64", feature = "avx512"))]
         engines.extend(x86::Avx512::detect().map(Self::Avx512));
         engines
@@ -256,6 +275,16 @@ impl Engine {
                 |state, blocks| x86::compress_avx2::<1, 8>(token, state, blocks),
                 |state, blocks| x86::compress_avx2::<2, 16>(token, state, blocks),
                 |state, blocks| x86::compress_avx2::<3, 24>(token, state, blocks),
+            ),
+            // Three registers, as on AVX2, though AVX-512VL has 32: four (32
+            // lanes, a batch of 50 as 32 + 24) measured 3% slower on Intel.
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx512Vl(token) => hash_tiered::<_, 8, 16, 24>(
+                key,
+                digests,
+                |state, blocks| x86::compress_avx512vl::<1, 8>(token, state, blocks),
+                |state, blocks| x86::compress_avx512vl::<2, 16>(token, state, blocks),
+                |state, blocks| x86::compress_avx512vl::<3, 24>(token, state, blocks),
             ),
             // Not three registers of 16 lanes: Zen 4, which splits each
             // 512-bit operation in two, ran 50 keys as 48 + 2 lanes 5% slower
@@ -306,6 +335,8 @@ impl fmt::Display for Engine {
             Self::Portable8 => "portable8",
             #[cfg(target_arch = "x86_64")]
             Self::Avx2(_) => "avx2",
+            #[cfg(target_arch = "x86_64")]
+            Self::Avx512Vl(_) => "avx512vl",
             #[cfg(all(target_arch = "x86_64", feature = "avx512"))]
             Self::Avx512(_) => "avx512",
         })
@@ -613,7 +644,7 @@ fn compress_portable<const N: usize, const C: usize>(
     state: &mut [[u32; N]; 4],
     blocks: &[[u8; 64]; N],
 ) {
-    const { assert!(C > 0 && N % C == 0) };
+    const { assert!(C > 0 && N.is_multiple_of(C)) };
     let stride = N / C;
     let mut m = [[0u32; N]; 16];
     for (word, row) in m.iter_mut().enumerate() {
@@ -674,6 +705,24 @@ mod x86 {
     #[cfg(feature = "avx512")]
     pub(crate) use avx512::{Avx512, compress_avx512};
 
+    /// MD5's round function `$fun` (`f`, `g`, `h` or `i`) as a
+    /// `vpternlogd(x, y, z)` truth table, bit `x << 2 | y << 1 | z`, for
+    /// the kernels with AVX-512's three-input logic.
+    macro_rules! truth_table {
+        (f) => {
+            0xca
+        };
+        (g) => {
+            0xe4
+        };
+        (h) => {
+            0x96
+        };
+        (i) => {
+            0x39
+        };
+    }
+
     /// Proof that this CPU has AVX2: [`Avx2::detect`] is the only way to
     /// make one.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -683,6 +732,19 @@ mod x86 {
         /// A token if this CPU supports AVX2.
         pub(crate) fn detect() -> Option<Self> {
             is_x86_feature_detected!("avx2").then_some(Self(()))
+        }
+    }
+
+    /// Proof that this CPU has AVX-512F and AVX-512VL (which includes
+    /// AVX2): [`Avx512Vl::detect`] is the only way to make one.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub(crate) struct Avx512Vl(());
+
+    impl Avx512Vl {
+        /// A token if this CPU supports AVX-512F and AVX-512VL.
+        pub(crate) fn detect() -> Option<Self> {
+            (is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512vl"))
+                .then_some(Self(()))
         }
     }
 
@@ -698,40 +760,94 @@ mod x86 {
         unsafe { avx2_kernel::<X, W>(state, blocks) }
     }
 
-    /// The AVX2 kernel: `X` registers of 8 lanes, their steps interleaved.
-    ///
-    /// Written without closures, which before Rust 1.86 did not inherit
-    /// the function's target features.
+    /// Compresses one block in each of `W = 8 * X` lanes with AVX2's
+    /// registers and AVX-512VL's instructions.
+    #[inline]
+    pub(crate) fn compress_avx512vl<const X: usize, const W: usize>(
+        _: Avx512Vl,
+        state: &mut [[u32; W]; 4],
+        blocks: &[[u8; 64]; W],
+    ) {
+        // SAFETY: an `Avx512Vl` exists only if `is_x86_feature_detected!`
+        // found AVX-512F and AVX-512VL on this CPU, the kernel's one
+        // precondition (AVX-512F implies AVX2's instructions).
+        unsafe { avx512vl_kernel::<X, W>(state, blocks) }
+    }
+
+    /// The state of lanes `0..W` as `X` registers of 8 lanes per word.
     ///
     /// # Safety
     ///
     /// The CPU must support AVX2.
     #[target_feature(enable = "avx2")]
-    unsafe fn avx2_kernel<const X: usize, const W: usize>(
+    #[inline]
+    unsafe fn load_state<const X: usize, const W: usize>(
+        state: &[[u32; W]; 4],
+    ) -> [[__m256i; X]; 4] {
+        const { assert!(W == 8 * X) };
+        // SAFETY: each load moves 32 bytes at `state[j][8 * x..]` for
+        // `x < X`, which is lanes `8x..8x + 8` of a `[u32; W]` with
+        // `W = 8 * X` (asserted above); the slicing itself is
+        // bounds-checked, and unaligned loads take any address. The caller
+        // guarantees AVX2, which this function enables.
+        unsafe {
+            let mut words = [[_mm256_setzero_si256(); X]; 4];
+            for (registers, word) in words.iter_mut().zip(state) {
+                for (x, register) in registers.iter_mut().enumerate() {
+                    *register = _mm256_loadu_si256(word[8 * x..].as_ptr().cast());
+                }
+            }
+            words
+        }
+    }
+
+    /// Adds `end` to `start` and stores the sums as the state of lanes
+    /// `0..W`: the last step of a compression.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn store_sums<const X: usize, const W: usize>(
         state: &mut [[u32; W]; 4],
-        blocks: &[[u8; 64]; W],
+        start: [[__m256i; X]; 4],
+        end: [[__m256i; X]; 4],
     ) {
         const { assert!(W == 8 * X) };
-        // SAFETY: each load or store moves 32 bytes at `state[j][8 * x..]`
-        // for `x < X`, which is lanes `8x..8x + 8` of a `[u32; W]` with
-        // `W = 8 * X` (asserted above), or at `blocks[lane][32 * half..]`
-        // for `half < 2`, the first or second half of a `[u8; 64]`; the
-        // slicing itself is bounds-checked. Unaligned loads and stores take
-        // any address. The caller guarantees AVX2, which this function
+        // SAFETY: as in `load_state`, each store moves 32 bytes at
+        // `state[j][8 * x..]`, lanes `8x..8x + 8` of a `[u32; W]` with
+        // `W = 8 * X`. The caller guarantees AVX2, which this function
         // enables.
         unsafe {
-            let zero = _mm256_setzero_si256();
-            let (mut a, mut b, mut c, mut d) = ([zero; X], [zero; X], [zero; X], [zero; X]);
-            for x in 0..X {
-                a[x] = _mm256_loadu_si256(state[0][8 * x..].as_ptr().cast());
-                b[x] = _mm256_loadu_si256(state[1][8 * x..].as_ptr().cast());
-                c[x] = _mm256_loadu_si256(state[2][8 * x..].as_ptr().cast());
-                d[x] = _mm256_loadu_si256(state[3][8 * x..].as_ptr().cast());
+            for ((word, start), end) in state.iter_mut().zip(start).zip(end) {
+                for x in 0..X {
+                    let sum = _mm256_add_epi32(start[x], end[x]);
+                    _mm256_storeu_si256(word[8 * x..].as_mut_ptr().cast(), sum);
+                }
             }
-            let (a0, b0, c0, d0) = (a, b, c, d);
+        }
+    }
 
-            // m[x][w]: word w of lanes 8x..8x + 8, by an 8x8 transpose of each
-            // half of their blocks: pairs of rows, then quads, then halves.
+    /// `m[x][w]`: message word `w` of lanes `8x..8x + 8`, by an 8x8
+    /// transpose of each half of their blocks: pairs of rows, then quads,
+    /// then halves.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    #[inline]
+    unsafe fn transpose<const X: usize, const W: usize>(
+        blocks: &[[u8; 64]; W],
+    ) -> [[__m256i; 16]; X] {
+        const { assert!(W == 8 * X) };
+        // SAFETY: each load moves 32 bytes at `blocks[lane][32 * half..]`
+        // for `half < 2`, the first or second half of a `[u8; 64]`; the
+        // slicing itself is bounds-checked, and unaligned loads take any
+        // address. The caller guarantees AVX2, which this function enables.
+        unsafe {
+            let zero = _mm256_setzero_si256();
             let mut m = [[zero; 16]; X];
             for (x, words) in m.iter_mut().enumerate() {
                 for half in 0..2 {
@@ -766,6 +882,26 @@ mod x86 {
                     w[7] = _mm256_permute2x128_si256::<0x31>(u3, u7);
                 }
             }
+            m
+        }
+    }
+
+    /// The AVX2 kernel: `X` registers of 8 lanes, their steps interleaved.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    unsafe fn avx2_kernel<const X: usize, const W: usize>(
+        state: &mut [[u32; W]; 4],
+        blocks: &[[u8; 64]; W],
+    ) {
+        // SAFETY: the helpers' one precondition, AVX2, is the caller's
+        // guarantee, and this function enables it.
+        unsafe {
+            let start = load_state::<X, W>(state);
+            let m = transpose::<X, W>(blocks);
+            let [mut a, mut b, mut c, mut d] = start;
 
             let ones = _mm256_set1_epi32(-1);
             macro_rules! fun {
@@ -800,25 +936,59 @@ mod x86 {
             }
             md5_steps!(step, a, b, c, d);
 
-            for x in 0..X {
-                let lanes = 8 * x..;
-                let sums = [
-                    _mm256_add_epi32(a[x], a0[x]),
-                    _mm256_add_epi32(b[x], b0[x]),
-                    _mm256_add_epi32(c[x], c0[x]),
-                    _mm256_add_epi32(d[x], d0[x]),
-                ];
-                for (word, sum) in state.iter_mut().zip(sums) {
-                    _mm256_storeu_si256(word[lanes.clone()].as_mut_ptr().cast(), sum);
-                }
+            store_sums::<X, W>(state, start, [a, b, c, d]);
+        }
+    }
+
+    /// The AVX-512VL kernel: the AVX2 kernel's 256-bit registers, with
+    /// each step's logic one `vpternlogd` (three to four instructions on
+    /// AVX2) and its rotate one `vprold` (three on AVX2). Six instructions
+    /// a step instead of ten, on the same width: 512-bit registers, which
+    /// some CPUs run at a lower clock or split in two, are left to the
+    /// `avx512` feature.
+    ///
+    /// # Safety
+    ///
+    /// The CPU must support AVX-512F and AVX-512VL.
+    #[target_feature(enable = "avx2,avx512f,avx512vl")]
+    unsafe fn avx512vl_kernel<const X: usize, const W: usize>(
+        state: &mut [[u32; W]; 4],
+        blocks: &[[u8; 64]; W],
+    ) {
+        // SAFETY: the helpers need AVX2, and this kernel's own instructions
+        // AVX-512F and AVX-512VL; the caller guarantees both, and this
+        // function enables them.
+        unsafe {
+            let start = load_state::<X, W>(state);
+            let m = transpose::<X, W>(blocks);
+            let [mut a, mut b, mut c, mut d] = start;
+
+            macro_rules! step {
+                ($fun:ident, $a:ident, $b:ident, $c:ident, $d:ident, $w:expr, $k:expr, $s:expr) => {
+                    for x in 0..X {
+                        let k: u32 = $k;
+                        let sum = _mm256_add_epi32(
+                            _mm256_add_epi32(
+                                $a[x],
+                                _mm256_ternarylogic_epi32::<{ truth_table!($fun) }>(
+                                    $b[x], $c[x], $d[x],
+                                ),
+                            ),
+                            _mm256_add_epi32(m[x][$w], _mm256_set1_epi32(k as i32)),
+                        );
+                        $a[x] = _mm256_add_epi32(_mm256_rol_epi32::<$s>(sum), $b[x]);
+                    }
+                };
             }
+            md5_steps!(step, a, b, c, d);
+
+            store_sums::<X, W>(state, start, [a, b, c, d]);
         }
     }
 
     /// The AVX-512F path, behind the `avx512` feature because its intrinsics
     /// and target feature are stable only since Rust 1.89.
     #[cfg(feature = "avx512")]
-    #[clippy::msrv = "1.89"]
     mod avx512 {
         use core::arch::x86_64::*;
 
@@ -913,27 +1083,17 @@ mod x86 {
                     }
                 }
 
-                // vpternlogd(x, y, z) truth tables, bit `x << 2 | y << 1 | z`.
-                macro_rules! fun {
-                    (f, $x:expr, $y:expr, $z:expr) => {
-                        _mm512_ternarylogic_epi32::<0xca>($x, $y, $z)
-                    };
-                    (g, $x:expr, $y:expr, $z:expr) => {
-                        _mm512_ternarylogic_epi32::<0xe4>($x, $y, $z)
-                    };
-                    (h, $x:expr, $y:expr, $z:expr) => {
-                        _mm512_ternarylogic_epi32::<0x96>($x, $y, $z)
-                    };
-                    (i, $x:expr, $y:expr, $z:expr) => {
-                        _mm512_ternarylogic_epi32::<0x39>($x, $y, $z)
-                    };
-                }
                 macro_rules! step {
                     ($fun:ident, $a:ident, $b:ident, $c:ident, $d:ident, $w:expr, $k:expr, $s:expr) => {
                         for x in 0..X {
                             let k: u32 = $k;
                             let sum = _mm512_add_epi32(
-                                _mm512_add_epi32($a[x], fun!($fun, $b[x], $c[x], $d[x])),
+                                _mm512_add_epi32(
+                                    $a[x],
+                                    _mm512_ternarylogic_epi32::<{ truth_table!($fun) }>(
+                                        $b[x], $c[x], $d[x],
+                                    ),
+                                ),
                                 _mm512_add_epi32(m[x][$w], _mm512_set1_epi32(k as i32)),
                             );
                             $a[x] = _mm512_add_epi32(_mm512_rol_epi32::<$s>(sum), $b[x]);
@@ -1057,7 +1217,10 @@ mod tests {
         {
             let avx2 = is_x86_feature_detected!("avx2");
             let avx512 = is_x86_feature_detected!("avx512f");
+            let vl = avx512 && is_x86_feature_detected!("avx512vl");
             assert_eq!(engines.iter().any(|e| matches!(e, Engine::Avx2(_))), avx2);
+            let has_vl = engines.iter().any(|e| matches!(e, Engine::Avx512Vl(_)));
+            assert_eq!(has_vl, vl);
             #[cfg(feature = "avx512")]
             {
                 let has = engines.iter().any(|e| matches!(e, Engine::Avx512(_)));
@@ -1066,7 +1229,11 @@ mod tests {
                     assert!(matches!(Engine::detect(), Engine::Avx512(_)));
                 }
             }
-            if avx2 && !(avx512 && cfg!(feature = "avx512")) {
+            let wide = avx512 && cfg!(feature = "avx512");
+            if vl && !wide {
+                assert!(matches!(Engine::detect(), Engine::Avx512Vl(_)));
+            }
+            if avx2 && !vl && !wide {
                 assert!(matches!(Engine::detect(), Engine::Avx2(_)));
             }
         }

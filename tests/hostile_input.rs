@@ -702,11 +702,11 @@ fn apply(root: &mut Json, m: &Mutation) {
         }
         Mutation::Duplicate(at, i) => {
             let non_empty = |_: &[Step], n: &Json| n.as_array().is_some_and(|a| !a.is_empty());
-            if let Some(path) = pick_node(root, *at, non_empty) {
-                if let Json::Array(items) = node_mut(root, &path) {
-                    let i = i % items.len();
-                    items.insert(i, items[i].clone());
-                }
+            if let Some(path) = pick_node(root, *at, non_empty)
+                && let Json::Array(items) = node_mut(root, &path)
+            {
+                let i = i % items.len();
+                items.insert(i, items[i].clone());
             }
         }
         Mutation::Number(at, n) => {
@@ -720,10 +720,10 @@ fn apply(root: &mut Json, m: &Mutation) {
             }
         }
         Mutation::Rename(a, b) => {
-            if let Some(name) = feature_name(root, *b) {
-                if let Some(f) = feature_mut(root, *a) {
-                    f.insert("name".to_owned(), name);
-                }
+            if let Some(name) = feature_name(root, *b)
+                && let Some(f) = feature_mut(root, *a)
+            {
+                f.insert("name".to_owned(), name);
             }
         }
         Mutation::Require(a, b, variant) => {
