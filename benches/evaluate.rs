@@ -353,6 +353,16 @@ fn key_lengths(c: &mut Criterion) {
     group.finish();
 }
 
+/// The SIMD hashing engines this CPU has, by number and name.
+fn simd_engines() -> Vec<(usize, String)> {
+    let names = gradual::__bench::engine_names();
+    names
+        .into_iter()
+        .enumerate()
+        .filter(|(_, name)| !name.starts_with("portable"))
+        .collect()
+}
+
 /// The batch paths beside the same work done one call at a time: every
 /// feature of a 50-feature config for one unit, and one feature's buckets
 /// for 50 units.
@@ -401,6 +411,23 @@ fn batches(c: &mut Criterion) {
             black_box(&out);
         })
     });
+    // Every SIMD path this CPU has, beside the one `evaluate_all` picks.
+    for (engine, name) in simd_engines() {
+        group.bench_function(format!("evaluate_all_{name}"), |b| {
+            let mut u = 0;
+            let mut out = [gradual::Decision::default(); N];
+            b.iter(|| {
+                u = (u + 1) % POOL;
+                black_box(gradual::__bench::evaluate_all_on(
+                    engine,
+                    &snapshot,
+                    &Context::new(black_box(&units[u])),
+                    &mut out,
+                ));
+                black_box(&out);
+            })
+        });
+    }
     group.finish();
 
     let mut group = c.benchmark_group("buckets_50_units");
@@ -444,6 +471,22 @@ fn batches(c: &mut Criterion) {
             black_box(&out);
         })
     });
+    for (engine, name) in simd_engines() {
+        group.bench_function(format!("buckets_{name}"), |b| {
+            let mut k = 0;
+            let mut out = [gradual::Bucket::default(); N];
+            b.iter(|| {
+                k = (k + 1) % batches.len();
+                black_box(gradual::__bench::buckets_on(
+                    engine,
+                    black_box(FEATURE),
+                    black_box(&batches[k]),
+                    &mut out,
+                ));
+                black_box(&out);
+            })
+        });
+    }
     group.finish();
 }
 

@@ -240,6 +240,12 @@ pub mod __bench {
         Engine::available().len()
     }
 
+    /// The name of each engine this CPU can run, by number: `portable4`,
+    /// `portable8`, then `avx2`, `avx512vl` or `avx512` as it has them.
+    pub fn engine_names() -> Vec<String> {
+        Engine::available().iter().map(|e| e.to_string()).collect()
+    }
+
     /// [`buckets`](crate::buckets) on engine number `engine` (the detected
     /// one if out of range).
     pub fn buckets_on(engine: usize, feature: &str, units: &[&str], out: &mut [Bucket]) -> usize {
