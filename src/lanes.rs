@@ -26,7 +26,7 @@
 //!   runs three registers of keys at once, so three chains overlap; the
 //!   AVX-512VL path does the same with AVX-512's one-instruction rotate and
 //!   three-input logic on those 256-bit registers (six instructions a step
-//!   instead of ten); the AVX-512 path (the `avx512` feature) holds 16 keys
+//!   instead of nine or ten); the AVX-512 path (the `avx512` feature) holds 16 keys
 //!   in each 512-bit register, with the same instructions, and runs two at
 //!   once. A last group may run fewer (below).
 //!
@@ -68,6 +68,12 @@
 //! On that CPU, which splits each 512-bit operation in two, AVX-512 is
 //! within the noise of AVX2 at 50 keys and about 15–20% faster at 200.
 //! The AVX-512VL path came later and has not run there.
+//! About half of a SIMD batch's time is moving bytes (padding each key
+//! into its block, transposing blocks into vectors, reading digests out)
+//! rather than compressing. A group costs the same however few of its
+//! lanes are used, so one key costs about 1.5× the single-key path, two
+//! already cost less, and from there the lanes win (measured before a last
+//! group at most half full ran at half width, which lowers a batch's tail).
 //!
 //! On a 2-core Intel Xeon virtual machine with AVX-512 (one run, every
 //! path in the same run, single-key path about 95 ns a key):
@@ -79,12 +85,6 @@
 //! | AVX2 | 0.182× | 0.148× |
 //! | portable, 8 lanes | 0.279× | 0.265× |
 //! | portable, 4 lanes | 0.376× | 0.345× |
-//! About half of a SIMD batch's time is moving bytes (padding each key
-//! into its block, transposing blocks into vectors, reading digests out)
-//! rather than compressing. A group costs the same however few of its
-//! lanes are used, so one key costs about 1.5× the single-key path, two
-//! already cost less, and from there the lanes win (measured before a last
-//! group at most half full ran at half width, which lowers a batch's tail).
 //!
 //! # Building blocks
 //!
@@ -108,16 +108,17 @@
 //! instructions on 256-bit registers when the CPU has AVX-512F and
 //! AVX-512VL; else AVX2 when it has that; else the portable 8-lane path
 //! (which is also what every other architecture gets).
-//! `is_x86_feature_detected!` caches its answer, so the check costs a load
-//! and a test per batch.
+//! `is_x86_feature_detected!` caches its answers, so choosing costs a few
+//! loads and tests per batch.
 //!
-//! 512-bit registers are opt-in because they are not a safe default: some
+//! Both AVX-512 paths need AVX-512F; the 256-bit one needs AVX-512VL too.
+//! 512-bit registers are opt-in because they are not a good default: some
 //! Intel CPUs lower the core's clock while they are in use, which slows the
 //! rest of a service, and Zen 4 splits each 512-bit operation in two. The
 //! AVX-512VL path takes AVX-512's rotate and three-input logic without
 //! them, and on an Intel Xeon with AVX-512 it was also the faster of the
-//! two for a 50-feature evaluate-all (about 860 against 930 ns in loops
-//! timed on their own, AVX2 about 1,010).
+//! two for a 50-feature evaluate-all (medians of about 860 against 930 ns
+//! in alternating loops, AVX2 about 1,010).
 //!
 //! # Safety
 //!
@@ -289,7 +290,8 @@ impl Engine {
                 |state, blocks| x86::compress_avx2::<3, 24>(token, state, blocks),
             ),
             // Three registers, as on AVX2, though AVX-512VL has 32: four (32
-            // lanes, a batch of 50 as 32 + 24) measured 3% slower on Intel.
+            // lanes, a batch of 50 as 32 + 24) measured about 5% slower on
+            // an Intel Xeon.
             #[cfg(target_arch = "x86_64")]
             Self::Avx512Vl(token) => hash_tiered::<_, 8, 16, 24>(
                 key,
@@ -747,16 +749,21 @@ mod x86 {
         }
     }
 
-    /// Proof that this CPU has AVX-512F and AVX-512VL (which includes
-    /// AVX2): [`Avx512Vl::detect`] is the only way to make one.
+    /// Proof that this CPU has AVX2, AVX-512F and AVX-512VL:
+    /// [`Avx512Vl::detect`] is the only way to make one.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub(crate) struct Avx512Vl(());
 
     impl Avx512Vl {
-        /// A token if this CPU supports AVX-512F and AVX-512VL.
+        /// A token if this CPU supports AVX2, AVX-512F and AVX-512VL.
+        /// Every CPU with AVX-512F has AVX2, but the three are detected
+        /// apart, so the kernel's shared AVX2 helpers rest on a check of
+        /// their own rather than on that.
         pub(crate) fn detect() -> Option<Self> {
-            (is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512vl"))
-                .then_some(Self(()))
+            (is_x86_feature_detected!("avx2")
+                && is_x86_feature_detected!("avx512f")
+                && is_x86_feature_detected!("avx512vl"))
+            .then_some(Self(()))
         }
     }
 
@@ -781,8 +788,8 @@ mod x86 {
         blocks: &[[u8; 64]; W],
     ) {
         // SAFETY: an `Avx512Vl` exists only if `is_x86_feature_detected!`
-        // found AVX-512F and AVX-512VL on this CPU, the kernel's one
-        // precondition (AVX-512F implies AVX2's instructions).
+        // found AVX2, AVX-512F and AVX-512VL on this CPU, the kernel's one
+        // precondition.
         unsafe { avx512vl_kernel::<X, W>(state, blocks) }
     }
 
@@ -953,22 +960,22 @@ mod x86 {
     }
 
     /// The AVX-512VL kernel: the AVX2 kernel's 256-bit registers, with
-    /// each step's logic one `vpternlogd` (three to four instructions on
-    /// AVX2) and its rotate one `vprold` (three on AVX2). Six instructions
-    /// a step instead of ten, on the same width: 512-bit registers, which
-    /// some CPUs run at a lower clock or split in two, are left to the
-    /// `avx512` feature.
+    /// each step's logic one `vpternlogd` (two or three instructions on
+    /// AVX2) and its rotate one `vprold` (three on AVX2); with the step's
+    /// four adds, six instructions instead of nine or ten, on the same
+    /// width. 512-bit registers, which some CPUs run at a lower clock or
+    /// split in two, are left to the `avx512` feature.
     ///
     /// # Safety
     ///
-    /// The CPU must support AVX-512F and AVX-512VL.
+    /// The CPU must support AVX2, AVX-512F and AVX-512VL.
     #[target_feature(enable = "avx2,avx512f,avx512vl")]
     unsafe fn avx512vl_kernel<const X: usize, const W: usize>(
         state: &mut [[u32; W]; 4],
         blocks: &[[u8; 64]; W],
     ) {
         // SAFETY: the helpers need AVX2, and this kernel's own instructions
-        // AVX-512F and AVX-512VL; the caller guarantees both, and this
+        // AVX-512F and AVX-512VL; the caller guarantees all three, and this
         // function enables them.
         unsafe {
             let start = load_state::<X, W>(state);
@@ -998,8 +1005,8 @@ mod x86 {
         }
     }
 
-    /// The AVX-512F path, behind the `avx512` feature because its intrinsics
-    /// and target feature are stable only since Rust 1.89.
+    /// The AVX-512F path on 512-bit registers, behind the `avx512` feature
+    /// (see the module docs on why it is opt-in).
     #[cfg(feature = "avx512")]
     mod avx512 {
         use core::arch::x86_64::*;

@@ -263,8 +263,13 @@ pub mod __bench {
         snapshot.evaluate_all_on(pick(engine), context, out)
     }
 
+    /// Engine number `engine`, from a list made once: the benches call
+    /// this on every iteration, where making the list (an allocation and
+    /// a check per engine) would cost more than the detected path pays.
     fn pick(engine: usize) -> Engine {
-        Engine::available()
+        static ENGINES: std::sync::OnceLock<Vec<Engine>> = std::sync::OnceLock::new();
+        ENGINES
+            .get_or_init(Engine::available)
             .get(engine)
             .copied()
             .unwrap_or_else(Engine::detect)
