@@ -117,8 +117,8 @@
 //! rest of a service, and Zen 4 splits each 512-bit operation in two. The
 //! AVX-512VL path takes AVX-512's rotate and three-input logic without
 //! them, and on an Intel Xeon with AVX-512 it was also the faster of the
-//! two for a 50-feature evaluate-all (medians of about 860 against 930 ns
-//! in alternating loops, AVX2 about 1,010).
+//! two for a 50-feature evaluate-all (medians of 884 against 935 ns over
+//! five alternating rounds of loops, AVX2 1,101).
 //!
 //! # Safety
 //!
