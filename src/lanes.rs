@@ -26,9 +26,9 @@
 //!   runs three registers of keys at once, so three chains overlap; the
 //!   AVX-512VL path does the same with AVX-512's one-instruction rotate and
 //!   three-input logic on those 256-bit registers (six instructions a step
-//!   instead of nine or ten); the AVX-512 path (the `avx512` feature) holds 16 keys
-//!   in each 512-bit register, with the same instructions, and runs two at
-//!   once. A last group may run fewer (below).
+//!   instead of nine or ten); the AVX-512 path (the `avx512` feature)
+//!   holds 16 keys in each 512-bit register, with the same instructions,
+//!   and runs two at once. A last group may run fewer (below).
 //!
 //! The 64 steps are written once, in the `md5_steps!` macro, and every path
 //! expands them with its own arithmetic.
@@ -39,12 +39,13 @@
 //! 24 with AVX2 and AVX-512VL, 32 with AVX-512. On the SIMD paths the last
 //! group runs with as few registers as hold its keys: on AVX2 and
 //! AVX-512VL, 8 lanes for up to 8 keys and 16 for up to 16 (one or two
-//! chains instead of three); on AVX-512, 16 lanes for up to 16. Three chains keep AVX2's vector units
-//! busier than two (a batch of 50 hashed 5% faster, and evaluate-all over
-//! 50 features 2.5%, in loops timed on Zen 4); on AVX-512, three were 5%
-//! slower there. A group runs as many blocks as its longest key
-//! needs (one block up to 55 bytes, two up to 119, and so on); each key's
-//! digest is read from its lane right after its own last block, and
+//! chains instead of three); on AVX-512, 16 lanes for up to 16. Three
+//! chains keep AVX2's vector units busier than two (a batch of 50 hashed
+//! 5% faster, and evaluate-all over 50 features 2.5%, in loops timed on
+//! Zen 4); on AVX-512, three were 5% slower there. A group runs as many
+//! blocks as its longest key needs (one block up to 55 bytes, two up to
+//! 119, and so on); each key's digest is read from its lane right after
+//! its own last block, and
 //! whatever the lane computes afterwards is ignored, as are the spare lanes
 //! of a short last group. So keys of any mix of lengths are exact, and a
 //! short group costs as much as a full one of its width.
@@ -128,11 +129,10 @@
 //! - calling a `#[target_feature]` kernel, which is sound only on a CPU with
 //!   that feature. The kernels are reached only through safe wrappers that
 //!   take a zero-sized *token* (`x86::Avx2`, `x86::Avx512Vl`,
-//!   `x86::Avx512`). A token has a
-//!   private field, and its one constructor returns it only when
-//!   `is_x86_feature_detected!` finds the feature (which includes the
-//!   operating system saving the wider registers), so holding one proves
-//!   the CPU has it;
+//!   `x86::Avx512`). A token has a private field, and its one constructor
+//!   returns it only when `is_x86_feature_detected!` finds the features
+//!   (which includes the operating system saving the wider registers), so
+//!   holding one proves the CPU has them;
 //! - unaligned vector loads and stores through raw pointers into the state
 //!   and block arrays. The arrays' lengths are const parameters checked
 //!   against the register count at compile time, so every access is in
@@ -1236,7 +1236,7 @@ mod tests {
         {
             let avx2 = is_x86_feature_detected!("avx2");
             let avx512 = is_x86_feature_detected!("avx512f");
-            let vl = avx512 && is_x86_feature_detected!("avx512vl");
+            let vl = avx2 && avx512 && is_x86_feature_detected!("avx512vl");
             assert_eq!(engines.iter().any(|e| matches!(e, Engine::Avx2(_))), avx2);
             let has_vl = engines.iter().any(|e| matches!(e, Engine::Avx512Vl(_)));
             assert_eq!(has_vl, vl);
