@@ -3,12 +3,14 @@
 //!
 //! # How it is recorded
 //!
-//! Every feature has a block of counters per *stripe*; a thread adds only
-//! to its own stripe (threads are assigned stripes round-robin on their
-//! first evaluation), and each stripe's counters sit on cache lines of
-//! their own. So recording is one uncontended atomic add (two with a
-//! variant), and two threads evaluating the same feature never fight over
-//! a cache line. Reading sums the stripes.
+//! Every feature has a block of counters per *stripe*, each on cache lines
+//! of its own. Each live thread holds a number (the lowest free when it
+//! first counts, given back when it exits); the thread holding number `i`
+//! is the only writer of stripe `i`, so recording there is a plain load
+//! and store (two with a variant): no locked instruction, and two threads
+//! evaluating the same feature never fight over a cache line. Threads
+//! numbered past a registry's stripes share one more stripe, with atomic
+//! adds. Reading sums the stripes.
 //!
 //! Counters belong to a [`Metrics`] registry, keyed by feature name (and
 //! its set of variant names), and are attached to a snapshot when it goes
@@ -87,18 +89,21 @@ pub(crate) struct Exposure {
 }
 
 impl Metrics {
-    /// A registry with four stripes. A service with more threads counting
-    /// at once can give it more, one per hardware thread for instance:
+    /// A registry with four stripes: the threads holding numbers 0 to 3
+    /// (handed out lowest first as threads first count, given back as they
+    /// exit) count on stripes of their own, any others on one they share.
+    /// A service with more threads
+    /// counting at once can give it more, one per thread that evaluates:
     /// `Metrics::with_stripes(std::thread::available_parallelism()?.get())`
     /// (the crate does not ask by itself: on Linux, asking reads files).
     pub fn new() -> Self {
         Self::with_stripes(crate::striped::DEFAULT_STRIPES)
     }
 
-    /// A registry with `stripes` stripes (at least 1, at most 1,024,
-    /// rounded up to a power of two): more stripes, less sharing between
-    /// threads, more memory (128 bytes per stripe per feature with up to
-    /// seven variants).
+    /// A registry with `stripes` stripes (at least 1, at most 1,024) and
+    /// the one shared by threads beyond them: more stripes, fewer threads
+    /// sharing, more memory (128 bytes per stripe per feature with up to
+    /// seven variants, the shared one included).
     pub fn with_stripes(stripes: usize) -> Self {
         Metrics {
             registry: Arc::new(Registry {
@@ -232,7 +237,7 @@ impl Registry {
 
 impl Exposure {
     /// Records one top-level decision of the feature at `position`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn record(
         &self,
         position: usize,
@@ -243,6 +248,15 @@ impl Exposure {
         if let Some(block) = self.blocks.get(position) {
             block.record(decision);
         }
+        if self.registry.observer.is_some() {
+            self.observe(feature, context, decision);
+        }
+    }
+
+    /// Passes a decision to the registry's observer: out of line, so that
+    /// counting alone saves no registers for the call.
+    #[inline(never)]
+    fn observe(&self, feature: &Feature, context: &Context<'_>, decision: &Decision<'_>) {
         if let Some(observer) = &self.registry.observer {
             observer.observe(feature, context, decision);
         }

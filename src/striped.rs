@@ -1,11 +1,24 @@
-//! Striped counters: for each stripe, a run of cache-line-aligned atomics;
-//! each thread adds only to its own stripe, so threads counting the same
-//! thing never share a cache line. Reading sums the stripes.
+//! Striped counters: for each stripe, a run of cache-line-aligned atomics,
+//! summed when read. Used by exposure metrics and by the guard's outcome
+//! counts.
 //!
-//! Used by exposure metrics and by the guard's outcome counts.
+//! Every thread that counts holds a number while it lives: the lowest one
+//! free when it first counts, given back when it exits. The thread holding
+//! number `i` is the only one that writes stripe `i` of any counter set
+//! with more than `i` stripes, so it counts there with a plain load and
+//! store: no locked instruction, and no cache line shared with another
+//! thread. Threads whose number is past a set's stripes (or that hold none:
+//! past [`MAX_STRIPES`] threads, or while the thread exits) add atomically
+//! to one last stripe they share.
+//!
+//! A number changes hands through the [`TAKEN`] bits: the exiting thread
+//! clears its bit with release ordering and the next holder sets it with
+//! acquire ordering, so every store the last holder made happens before the
+//! next holder's first load.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Sixteen counters on a 128-byte line of their own (two 64-byte cache
 /// lines, so adjacent-line prefetching does not couple stripes either).
@@ -13,8 +26,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 #[derive(Default)]
 struct Line([AtomicU64; 16]);
 
-/// `counters` counters, striped `stripes` ways.
+/// `counters` counters, in `stripes` stripes owned by one thread each and
+/// one more that other threads share.
 pub(crate) struct Striped {
+    /// Owned stripes; the shared one comes after them.
     stripes: usize,
     /// Lines per stripe.
     width: usize,
@@ -23,63 +38,197 @@ pub(crate) struct Striped {
 
 /// The default stripe count, fixed rather than one per hardware thread:
 /// `std::thread::available_parallelism` reads the cgroup files on Linux, and
-/// the crate reads no files. Four stripes keep up to four busy threads off
-/// each other's cache lines, at 512 bytes per counted feature; more threads
-/// share stripes (a registry can be given more: `Metrics::with_stripes`).
+/// the crate reads no files. Four threads count on lines of their own, at
+/// 640 bytes per counted feature with the shared stripe; more threads share
+/// that one (a registry can be given more: `Metrics::with_stripes`).
 pub(crate) const DEFAULT_STRIPES: usize = 4;
 
-/// The most stripes a counter set gets: one per hardware thread of a large
-/// server, at 128 bytes each per counted feature (128 KiB).
+/// The most stripes a counter set gets, and the most threads that hold a
+/// number at once: one per hardware thread of a large server.
 pub(crate) const MAX_STRIPES: usize = 1024;
 
-static NEXT_STRIPE: AtomicUsize = AtomicUsize::new(0);
+/// The numbers threads hold, one bit each.
+static TAKEN: [AtomicU64; MAX_STRIPES / 64] = [const { AtomicU64::new(0) }; MAX_STRIPES / 64];
+
+/// A thread's number until it first counts.
+const UNASKED: usize = usize::MAX;
 
 thread_local! {
-    /// This thread's stripe number, assigned round-robin on first use (a
-    /// const initialiser: reading it never allocates).
-    static STRIPE: Cell<usize> = const { Cell::new(usize::MAX) };
+    /// This thread's number: [`UNASKED`], a number below [`MAX_STRIPES`],
+    /// or [`MAX_STRIPES`] for none. No destructor, so reading it is one
+    /// load (a thread-local with one checks its state on every access).
+    static NUMBER: Cell<usize> = const { Cell::new(UNASKED) };
+    /// Gives the number back when the thread exits; touched once, when the
+    /// number is taken, to register its destructor.
+    static GIVE_BACK: GiveBack = const { GiveBack };
+}
+
+/// Gives this thread's number back, and leaves it none: a count made
+/// later in the thread's exit goes to the shared stripe.
+struct GiveBack;
+
+impl Drop for GiveBack {
+    fn drop(&mut self) {
+        let n = NUMBER.replace(MAX_STRIPES);
+        if let Some(word) = TAKEN.get(n / 64) {
+            word.fetch_and(!(1 << (n % 64)), Ordering::Release);
+        }
+    }
+}
+
+/// The lowest free number, now this thread's, or [`MAX_STRIPES`] if all
+/// are held (or the thread is exiting, when a number taken would never be
+/// given back).
+#[cold]
+fn take_number() -> usize {
+    if GIVE_BACK.try_with(|_| ()).is_err() {
+        return MAX_STRIPES;
+    }
+    for (w, word) in TAKEN.iter().enumerate() {
+        let mut bits = word.load(Ordering::Relaxed);
+        while bits != u64::MAX {
+            let bit = (!bits).trailing_zeros();
+            match word.compare_exchange_weak(
+                bits,
+                bits | 1 << bit,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return w * 64 + bit as usize,
+                Err(now) => bits = now,
+            }
+        }
+    }
+    MAX_STRIPES
+}
+
+/// This thread's number; [`MAX_STRIPES`] if it holds none.
+#[inline]
+fn number() -> usize {
+    let n = NUMBER.get();
+    if n != UNASKED {
+        return n;
+    }
+    let n = take_number();
+    NUMBER.set(n);
+    n
+}
+
+/// Where the current thread counts in one counter set: its own stripe or
+/// the shared one. Not `Send`: only the thread that asked may count with it.
+#[derive(Clone, Copy)]
+pub(crate) struct Stripe {
+    index: usize,
+    _this_thread: PhantomData<*const ()>,
 }
 
 impl Striped {
-    /// `stripes` is brought within 1 to [`MAX_STRIPES`] and rounded up to
-    /// a power of two, so that picking a thread's stripe is a mask rather
-    /// than a division (which would cost more than the count itself).
+    /// `stripes` is brought within 1 to [`MAX_STRIPES`].
     pub(crate) fn new(counters: usize, stripes: usize) -> Self {
-        let stripes = stripes.clamp(1, MAX_STRIPES).next_power_of_two();
+        let stripes = stripes.clamp(1, MAX_STRIPES);
         let width = counters.div_ceil(16).max(1);
         Striped {
             stripes,
             width,
-            lines: (0..stripes * width).map(|_| Line::default()).collect(),
+            lines: (0..(stripes + 1) * width)
+                .map(|_| Line::default())
+                .collect(),
         }
     }
 
-    /// This thread's stripe.
+    /// Where this thread counts.
     #[inline]
-    pub(crate) fn stripe(&self) -> usize {
-        STRIPE.with(|s| {
-            let mut n = s.get();
-            if n == usize::MAX {
-                n = NEXT_STRIPE.fetch_add(1, Ordering::Relaxed);
-                s.set(n);
-            }
-            n
-        }) & (self.stripes - 1)
+    pub(crate) fn stripe(&self) -> Stripe {
+        Stripe {
+            index: number().min(self.stripes),
+            _this_thread: PhantomData,
+        }
     }
 
-    /// Adds `n` to `counter` in `stripe` (from [`Striped::stripe`]).
+    /// Adds `n` to `counter` in `stripe` (from [`Striped::stripe`], on
+    /// this thread). Wraps on overflow, as an atomic add does.
     #[inline]
-    pub(crate) fn add(&self, stripe: usize, counter: usize, n: u64) {
-        if let Some(Line(counters)) = self.lines.get(stripe * self.width + counter / 16) {
-            counters[counter % 16].fetch_add(n, Ordering::Relaxed);
+    pub(crate) fn add(&self, stripe: Stripe, counter: usize, n: u64) {
+        let Some(Line(counters)) = self.lines.get(stripe.index * self.width + counter / 16) else {
+            return;
+        };
+        let c = &counters[counter % 16];
+        if stripe.index < self.stripes {
+            // This thread's own stripe: no other thread writes it (module
+            // docs), so a load and a store lose no count.
+            c.store(c.load(Ordering::Relaxed).wrapping_add(n), Ordering::Relaxed);
+        } else {
+            c.fetch_add(n, Ordering::Relaxed);
         }
     }
 
     /// The sum over stripes of `counter`.
     pub(crate) fn total(&self, counter: usize) -> u64 {
-        (0..self.stripes)
+        (0..=self.stripes)
             .filter_map(|s| self.lines.get(s * self.width + counter / 16))
             .map(|Line(c)| c[counter % 16].load(Ordering::Relaxed))
             .fold(0u64, u64::wrapping_add)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// More threads than stripes, coming and going: owned stripes change
+    /// hands and the rest share the last one, and no count is lost.
+    #[test]
+    fn threads_coming_and_going_lose_no_count() {
+        const ADDS: u64 = 100_000;
+        let counts = Arc::new(Striped::new(20, 2));
+        for _ in 0..4 {
+            let start = Arc::new(std::sync::Barrier::new(6));
+            let threads: Vec<_> = (0..6)
+                .map(|t| {
+                    let counts = Arc::clone(&counts);
+                    let start = Arc::clone(&start);
+                    std::thread::spawn(move || {
+                        start.wait();
+                        for i in 0..ADDS {
+                            let stripe = counts.stripe();
+                            counts.add(stripe, 3, 1);
+                            counts.add(stripe, 17, i % 3 + t);
+                        }
+                    })
+                })
+                .collect();
+            for t in threads {
+                t.join().expect("thread");
+            }
+        }
+        let per_round: u64 = (0..6)
+            .map(|t| (0..ADDS).map(|i| i % 3 + t).sum::<u64>())
+            .sum();
+        assert_eq!(counts.total(3), 4 * 6 * ADDS);
+        assert_eq!(counts.total(17), 4 * per_round);
+        assert_eq!(counts.total(0), 0);
+    }
+
+    /// An exited thread's number is free again: more threads than there
+    /// are numbers, one after another, each still gets one.
+    #[test]
+    fn numbers_are_given_back() {
+        for _ in 0..MAX_STRIPES + 200 {
+            let n = std::thread::spawn(number).join().expect("thread");
+            assert!(n < MAX_STRIPES, "no number left: {n}");
+        }
+    }
+
+    #[test]
+    fn a_thread_keeps_its_number() {
+        assert_eq!(number(), number());
+        let other = std::thread::spawn(|| {
+            let n = number();
+            (n, number())
+        })
+        .join()
+        .expect("thread");
+        assert_eq!(other.0, other.1);
     }
 }

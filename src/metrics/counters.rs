@@ -35,7 +35,7 @@ impl CounterBlock {
             && names.next().is_none()
     }
 
-    #[inline]
+    #[inline(always)]
     pub(super) fn record(&self, decision: &Decision<'_>) {
         let Some(slot) = slot(decision) else { return };
         let stripe = self.counts.stripe();
