@@ -3,7 +3,9 @@
 //! Readers load the serving [`Snapshot`] through [`arc_swap`]: a load is a
 //! few atomic operations, never blocks, never allocates (after a thread's
 //! first load) and never sees a half-applied change, because a snapshot is
-//! immutable and replaced whole.
+//! immutable and replaced whole. [`Rollouts::is_enabled`] and a [`Reader`]
+//! cache the loaded snapshot per thread, and check it with one atomic load
+//! while nothing is swapped.
 //!
 //! Writers (a config reloader, an operator's dial, a guard that rolls back)
 //! are serialised by a mutex that readers never touch. Each change is
@@ -11,6 +13,7 @@
 //! the old one in a bounded history and swaps the new one in, all under
 //! that mutex, so two concurrent dial changes never lose each other.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::ops::Deref;
@@ -52,6 +55,22 @@ use crate::{
 /// # let _ = on;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// # Per-thread cache
+///
+/// [`Rollouts::is_enabled`] and [`Rollouts::is_enabled_with`] keep, on
+/// each thread, the serving snapshot of the handle the thread reads
+/// through (arc-swap's `Cache`, as a [`Reader`] does): while nothing is
+/// swapped, a call checks it with one atomic load, where loading the
+/// snapshot would register and release it with two locked instructions.
+/// A thread caches one handle (and its clones): the last one it read
+/// through twice in a row; a call through another loads the snapshot.
+///
+/// The cache keeps the snapshot its thread last read alive until that
+/// thread's next call after a swap, until the thread caches another
+/// handle, or until it exits. A replaced snapshot that nothing else holds
+/// (the rollback history keeps the last [`Rollouts::DEFAULT_HISTORY`]) is
+/// then dropped on that thread.
 #[derive(Clone)]
 pub struct Rollouts {
     /// The serving snapshot, in its own `Arc` so that a [`Reader`] can
@@ -65,6 +84,20 @@ struct Shared {
     writer: Mutex<History>,
     /// Attached to every snapshot as it goes live; `None` records nothing.
     metrics: Option<Metrics>,
+}
+
+/// The serving snapshot of the handle a thread last read through with
+/// [`Rollouts::is_enabled`], cached.
+struct LastRead {
+    cache: arc_swap::Cache<Arc<ArcSwap<Snapshot>>, Arc<Snapshot>>,
+    /// Calls through other handles since this one's last.
+    misses: u8,
+}
+
+thread_local! {
+    /// This thread's [`LastRead`] (a const initialiser: reading it never
+    /// allocates).
+    static LAST_READ: RefCell<Option<LastRead>> = const { RefCell::new(None) };
 }
 
 /// Builds a [`Rollouts`] handle with non-default settings.
@@ -295,30 +328,90 @@ impl Rollouts {
     // ----- readers: lock-free, never block -----
 
     /// Whether `unit` gets `feature` in the serving snapshot.
+    ///
+    /// Each thread caches the serving snapshot of the handle it reads
+    /// through, as a [`Reader`] does: while nothing is swapped, a call
+    /// checks the cache with one atomic load instead of registering and
+    /// releasing the snapshot (see [`Rollouts`]'s "Per-thread cache").
     #[inline]
     pub fn is_enabled(&self, feature: &(impl AsFeatureName + ?Sized), unit: &str) -> bool {
-        self.serving.load().is_enabled(feature, unit)
+        self.read(|snapshot| snapshot.is_enabled(feature, unit))
     }
 
     /// Whether the unit of `context` gets `feature` in the serving snapshot,
-    /// with its attributes for rules, segments and bucket-by.
+    /// with its attributes for rules, segments and bucket-by; cached per
+    /// thread as [`Rollouts::is_enabled`] is.
     #[inline]
     pub fn is_enabled_with(
         &self,
         feature: &(impl AsFeatureName + ?Sized),
         context: &Context<'_>,
     ) -> bool {
-        self.serving.load().is_enabled_with(feature, context)
+        self.read(|snapshot| snapshot.is_enabled_with(feature, context))
     }
 
-    /// A reader for one thread: the fastest way to evaluate on a hot path.
+    /// Runs `read` on the serving snapshot: this thread's cached one when
+    /// it caches this handle's, a loaded one otherwise (the thread caches
+    /// another handle's, or this call is nested in another on this thread,
+    /// from an [`Observer`](crate::Observer), or the thread is exiting).
+    #[inline(always)]
+    fn read<R>(&self, read: impl Fn(&Snapshot) -> R + Copy) -> R {
+        let cached = LAST_READ.try_with(|last| {
+            let mut last = last.try_borrow_mut().ok()?;
+            match &mut *last {
+                Some(last) if core::ptr::eq(last.cache.arc_swap(), &*self.serving) => {
+                    last.misses = 0;
+                    Some(read(last.cache.load()))
+                }
+                other => self.read_missed(other).map(|cache| read(cache.load())),
+            }
+        });
+        match cached {
+            Ok(Some(r)) => r,
+            _ => self.read_loaded(read),
+        }
+    }
+
+    /// Runs `read` on a loaded snapshot: out of line, so that the cached
+    /// path's evaluation is the only one inlined.
+    #[cold]
+    #[inline(never)]
+    fn read_loaded<R>(&self, read: impl Fn(&Snapshot) -> R) -> R {
+        read(&self.serving.load())
+    }
+
+    /// This thread cached no handle or another one: caches this one if the
+    /// thread read through it twice in a row (so a thread alternating
+    /// between handles keeps the first, the others loading each call).
+    #[cold]
+    fn read_missed<'c>(
+        &self,
+        last: &'c mut Option<LastRead>,
+    ) -> Option<&'c mut arc_swap::Cache<Arc<ArcSwap<Snapshot>>, Arc<Snapshot>>> {
+        if let Some(other) = last {
+            other.misses += 1;
+            if other.misses < 2 {
+                return None;
+            }
+        }
+        let last = last.insert(LastRead {
+            cache: arc_swap::Cache::new(Arc::clone(&self.serving)),
+            misses: 0,
+        });
+        Some(&mut last.cache)
+    }
+
+    /// A reader for one thread: the fastest way to evaluate on a hot path,
+    /// and the way to whole [`Decision`]s without a guard.
     ///
     /// It caches the serving snapshot and, on each read, checks with a
     /// single atomic load whether a writer has swapped in a new one
     /// (arc-swap's `Cache`), instead of registering and releasing the
-    /// snapshot on every call. Its reads take `&mut self`: keep one per
-    /// thread (a worker's state, a thread-local). It keeps the snapshot it
-    /// last read alive until its next read.
+    /// snapshot on every call ([`Rollouts::is_enabled`] caches per thread
+    /// too, one handle per thread, and a reader skips that thread-local's
+    /// lookup). Its reads take `&mut self`: keep one per thread (a worker's
+    /// state, a thread-local). It keeps the snapshot it last read alive
+    /// until its next read.
     ///
     /// It also remembers where it last found each feature named by text
     /// (64 slots, picked by the address of the name's text, so the same
