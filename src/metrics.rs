@@ -92,10 +92,12 @@ impl Metrics {
     /// A registry with four stripes: the threads holding numbers 0 to 3
     /// (handed out lowest first as threads first count, given back as they
     /// exit) count on stripes of their own, any others on one they share.
-    /// A service with more threads
-    /// counting at once can give it more, one per thread that evaluates:
-    /// `Metrics::with_stripes(std::thread::available_parallelism()?.get())`
-    /// (the crate does not ask by itself: on Linux, asking reads files).
+    /// A service with more threads evaluating can give it more: one per
+    /// thread that evaluates, plus a few for threads that count early and
+    /// live long (the main thread, a reloader), say
+    /// `Metrics::with_stripes(workers + 4)` for a pool of `workers`. (The
+    /// crate does not count threads by itself: on Linux, asking how many
+    /// the machine runs reads files.)
     pub fn new() -> Self {
         Self::with_stripes(crate::striped::DEFAULT_STRIPES)
     }

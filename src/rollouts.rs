@@ -63,14 +63,21 @@ use crate::{
 /// through (arc-swap's `Cache`, as a [`Reader`] does): while nothing is
 /// swapped, a call checks it with one atomic load, where loading the
 /// snapshot would register and release it with two locked instructions.
-/// A thread caches one handle (and its clones): the last one it read
-/// through twice in a row; a call through another loads the snapshot.
+/// A thread caches one handle (and its clones): the first it reads
+/// through, until it reads through another one twice in a row. A call
+/// through a handle the thread does not cache loads the snapshot, as
+/// does a call nested in another on the same thread (from an
+/// [`Observer`](crate::Observer)).
 ///
-/// The cache keeps the snapshot its thread last read alive until that
-/// thread's next call after a swap, until the thread caches another
-/// handle, or until it exits. A replaced snapshot that nothing else holds
-/// (the rollback history keeps the last [`Rollouts::DEFAULT_HISTORY`]) is
-/// then dropped on that thread.
+/// What the cache keeps alive: the snapshot its thread last read, until
+/// that thread's next call after a swap; and the cached handle's serving
+/// snapshot (with the metrics registry and observer it records into), even
+/// after every clone of the handle is dropped, until the thread caches
+/// another handle or exits. When the thread's next call moves the cache
+/// on, a replaced snapshot that nothing else holds (the rollback history
+/// keeps the handle's last few, 16 by default) is dropped on that thread,
+/// in that call: for a large config, a pause of up to milliseconds. A
+/// [`Reader`] keeps the snapshot it last read the same way.
 #[derive(Clone)]
 pub struct Rollouts {
     /// The serving snapshot, in its own `Arc` so that a [`Reader`] can
@@ -86,17 +93,19 @@ struct Shared {
     metrics: Option<Metrics>,
 }
 
-/// The serving snapshot of the handle a thread last read through with
+/// The serving snapshot of the handle a thread reads through with
 /// [`Rollouts::is_enabled`], cached.
 struct LastRead {
     cache: arc_swap::Cache<Arc<ArcSwap<Snapshot>>, Arc<Snapshot>>,
-    /// Calls through other handles since this one's last.
-    misses: u8,
+    /// The address of the handle the thread's last call read through, if
+    /// not this one: compared, never followed (a handle dropped since and
+    /// another at its address at worst moves the cache one call early).
+    missed: usize,
 }
 
 thread_local! {
-    /// This thread's [`LastRead`] (a const initialiser: reading it never
-    /// allocates).
+    /// This thread's [`LastRead`]: a const initialiser, whose first use
+    /// registers its destructor; reading it after that never allocates.
     static LAST_READ: RefCell<Option<LastRead>> = const { RefCell::new(None) };
 }
 
@@ -360,7 +369,7 @@ impl Rollouts {
             let mut last = last.try_borrow_mut().ok()?;
             match &mut *last {
                 Some(last) if core::ptr::eq(last.cache.arc_swap(), &*self.serving) => {
-                    last.misses = 0;
+                    last.missed = 0;
                     Some(read(last.cache.load()))
                 }
                 other => self.read_missed(other).map(|cache| read(cache.load())),
@@ -381,22 +390,24 @@ impl Rollouts {
     }
 
     /// This thread cached no handle or another one: caches this one if the
-    /// thread read through it twice in a row (so a thread alternating
-    /// between handles keeps the first, the others loading each call).
+    /// thread caches none, or read through this one on its last call too
+    /// (so a thread taking turns between handles keeps the one it has,
+    /// the others loading on each call).
     #[cold]
     fn read_missed<'c>(
         &self,
         last: &'c mut Option<LastRead>,
     ) -> Option<&'c mut arc_swap::Cache<Arc<ArcSwap<Snapshot>>, Arc<Snapshot>>> {
-        if let Some(other) = last {
-            other.misses += 1;
-            if other.misses < 2 {
-                return None;
-            }
+        let this = Arc::as_ptr(&self.serving) as usize;
+        if let Some(other) = last
+            && other.missed != this
+        {
+            other.missed = this;
+            return None;
         }
         let last = last.insert(LastRead {
             cache: arc_swap::Cache::new(Arc::clone(&self.serving)),
-            misses: 0,
+            missed: 0,
         });
         Some(&mut last.cache)
     }
