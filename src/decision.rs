@@ -47,6 +47,21 @@ pub struct Decision<'s> {
 
 impl<'s> Decision<'s> {
     #[inline]
+    pub(crate) const fn new(
+        enabled: bool,
+        reason: Reason<'s>,
+        variant: Option<&'s Variant>,
+        bucket: Option<Bucket>,
+    ) -> Self {
+        Decision {
+            enabled,
+            reason,
+            variant,
+            bucket,
+        }
+    }
+
+    #[inline]
     pub(crate) const fn off(reason: Reason<'s>, bucket: Option<Bucket>) -> Self {
         Decision {
             enabled: false,

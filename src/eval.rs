@@ -290,15 +290,21 @@ impl<'s, 'c> Hasher<'s, 'c> {
             return self.missing();
         };
         let bucket: Bucket = bucket_of_digest(digest);
-        if !bucket.is_within(percentage) {
-            return Decision::off(off, Some(bucket));
-        }
+        // In or out, and which variant, without a branch on either: both
+        // are coin tosses known only once the digest is, and a mispredicted
+        // branch would discard the work the CPU had started after it.
+        let within = bucket.is_within(percentage);
         let variant = if variants.is_empty() {
             None
         } else {
             pick(variants, variant_bucket_of_digest(digest))
         };
-        Decision::on(on, variant, Some(bucket))
+        Decision::new(
+            within,
+            core::hint::select_unpredictable(within, on, off),
+            core::hint::select_unpredictable(within, variant, None),
+            Some(bucket),
+        )
     }
 }
 
@@ -314,5 +320,8 @@ fn bucket_by_value<'c>(context: &Context<'c>, attribute: &str) -> Option<&'c str
 /// The variant whose range of variant buckets holds `vb`.
 #[inline]
 fn pick(variants: &[Variant], vb: u16) -> Option<&Variant> {
-    variants.iter().find(|v| vb < v.end).or(variants.last())
+    // The first variant whose range ends past `vb`: counted rather than
+    // searched for, so that no branch depends on the bucket.
+    let below = variants.iter().filter(|v| v.end <= vb).count();
+    variants.get(below).or(variants.last())
 }
