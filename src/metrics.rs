@@ -4,7 +4,7 @@
 //! # How it is recorded
 //!
 //! Every feature has a block of counters per *stripe*, each on cache lines
-//! of its own. Each live thread holds a number (the lowest free when it
+//! of its own. Each thread that counts holds a number (the lowest free when it
 //! first counts, given back when it exits); the thread holding number `i`
 //! is the only writer of stripe `i`, so recording there is a plain load
 //! and store (two with a variant): no locked instruction, and two threads

@@ -70,7 +70,7 @@ use crate::{
 /// [`Observer`](crate::Observer)).
 ///
 /// What the cache keeps alive: the snapshot its thread last read, until
-/// that thread's next call after a swap; and the cached handle's serving
+/// that thread's next call through the handle after a swap; and the cached handle's serving
 /// snapshot (with the metrics registry and observer it records into), even
 /// after every clone of the handle is dropped, until the thread caches
 /// another handle or exits. When the thread's next call moves the cache
