@@ -70,10 +70,10 @@ use crate::{
 /// [`Observer`](crate::Observer)).
 ///
 /// What the cache keeps alive: the snapshot its thread last read, until
-/// that thread's next call through the handle after a swap; and the cached handle's serving
-/// snapshot (with the metrics registry and observer it records into), even
-/// after every clone of the handle is dropped, until the thread caches
-/// another handle or exits. When the thread's next call moves the cache
+/// that thread's next call through the handle after a swap; and the cached
+/// handle's serving snapshot (with the metrics registry and observer it
+/// records into), even after every clone of the handle is dropped, until
+/// the thread caches another handle or exits. When the thread's next call moves the cache
 /// on, a replaced snapshot that nothing else holds (the rollback history
 /// keeps the handle's last few, 16 by default) is dropped on that thread,
 /// in that call: for a large config, a pause of up to milliseconds. A
