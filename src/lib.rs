@@ -133,9 +133,12 @@
 //! - The README's performance section has the measured figures, as ratios
 //!   to md-5's own digest of the same key, and what profiling found.
 //! - [`Rollouts`] readers never block: a load is a few atomic operations
-//!   ([`arc_swap`]). Writers take a mutex among themselves; a dial change
-//!   copies the list of feature pointers (not the features) and costs
-//!   microseconds for thousands of features.
+//!   ([`arc_swap`]), and [`Rollouts::is_enabled`] caches the loaded
+//!   snapshot per thread, checked with one atomic load while nothing is
+//!   swapped. Exposure counts are a plain add to a stripe only the
+//!   counting thread writes. Writers take a mutex among themselves; a dial
+//!   change copies the list of feature pointers (not the features) and
+//!   costs microseconds for thousands of features.
 //! - A reader sees either the old snapshot or the new one, never a mix: hold
 //!   one [`Rollouts::load`] guard for a request to get consistent answers
 //!   across several features.
