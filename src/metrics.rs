@@ -437,3 +437,37 @@ pub(crate) fn slot(decision: &Decision<'_>) -> Option<usize> {
     let slot = SLOT[usize::from(decision.is_enabled())][kind(&decision.reason())];
     (slot != NO).then_some(usize::from(slot))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `slot`'s table is `SLOTS` read by outcome and reason kind: every
+    /// decision counts where `SLOTS` names its outcome and reason, and
+    /// only those `SLOTS` names count.
+    #[test]
+    fn the_slot_table_agrees_with_slots() {
+        let reasons = [
+            Reason::UnknownFeature,
+            Reason::Killed,
+            Reason::PrerequisiteFailed { feature: "p" },
+            Reason::Denied,
+            Reason::Allowed,
+            Reason::Rule {
+                index: 2,
+                name: Some("r"),
+                segment: None,
+            },
+            Reason::MissingBucketBy { attribute: "a" },
+            Reason::InRollout,
+            Reason::OutOfRollout,
+        ];
+        for enabled in [false, true] {
+            for reason in reasons {
+                let decision = Decision::new(enabled, reason, None, None);
+                let named = SLOTS.iter().position(|&s| s == (enabled, reason.as_str()));
+                assert_eq!(slot(&decision), named, "{enabled} {reason:?}");
+            }
+        }
+    }
+}
