@@ -244,13 +244,15 @@ impl Reader {
 
     /// Evaluates `feature` for `unit` in the serving snapshot: the whole
     /// [`Decision`], as [`Snapshot::evaluate`] gives it.
-    #[inline]
+    #[inline(always)]
     pub fn evaluate(
         &mut self,
         feature: &(impl AsFeatureName + ?Sized),
         unit: &str,
     ) -> Decision<'_> {
-        self.evaluate_with(feature, &Context::new(unit))
+        let snapshot = self.cache.load();
+        let position = feature.position_hinted(snapshot, &mut self.hints);
+        snapshot.evaluate_found_unit(position, unit)
     }
 
     /// Evaluates `feature` for a [`Context`] in the serving snapshot, as

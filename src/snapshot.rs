@@ -273,7 +273,7 @@ pub(crate) enum Listed {
 pub(crate) struct UnitLists(pub(crate) NameMap<Listed>);
 
 impl UnitLists {
-    #[inline]
+    #[inline(always)]
     pub(crate) fn get(&self, unit: &str) -> Option<Listed> {
         if self.0.is_empty() {
             None
@@ -307,7 +307,7 @@ impl Snapshot {
     /// unknown feature is off with [`Reason::UnknownFeature`].
     #[inline]
     pub fn evaluate(&self, feature: &(impl AsFeatureName + ?Sized), unit: &str) -> Decision<'_> {
-        self.evaluate_with(feature, &Context::new(unit))
+        self.evaluate_found_unit(feature.position_in(self), unit)
     }
 
     /// Evaluates `feature` for a [`Context`]: a unit with attributes, for
@@ -431,6 +431,19 @@ impl Snapshot {
             }
         }
         n
+    }
+
+    /// [`Snapshot::evaluate_found`] for a unit with no attributes.
+    #[inline(always)]
+    pub(crate) fn evaluate_found_unit(&self, position: Option<usize>, unit: &str) -> Decision<'_> {
+        match position {
+            Some(i) => {
+                let decision = crate::eval::evaluate_unit(self, i, unit);
+                self.record(i, &Context::new(unit), &decision);
+                decision
+            }
+            None => Decision::off(Reason::UnknownFeature, None),
+        }
     }
 
     /// Evaluates the feature at `position`, recording the exposure.
