@@ -25,15 +25,18 @@ pub(crate) fn evaluate<'s>(
 }
 
 /// [`evaluate`] for a unit with no attributes (`evaluate(feature, unit)`,
-/// `is_enabled(feature, unit)`): the unit is passed in registers and its
-/// context built here, in this frame, from them.
+/// `is_enabled(feature, unit)`): the unit is passed by value (in registers
+/// on x86-64) and its context built here, in this frame.
 ///
 /// Built by the caller, the context was written in the caller's frame and
 /// read back here. Where the caller's inlined code had copied the unit
 /// into it piecewise (the bench's loops did, from a `black_box`), reading
 /// it whole could not take its bytes from those stores and waited for
-/// them to reach the cache: a hit in a 1,001-unit allow list went from
-/// 14.1-15.1 to 10.2-11.4 ns in the bench (see `docs/performance-notes.md`).
+/// them to reach the cache: a hit in the bench's 1,000-unit allow list
+/// through a `Reader` by name went from 14.1-16.1 to 10.2-11.1 ns. A
+/// caller that does not copy its unit that way gains none of this and
+/// pays for the extra call, up to 1.3 ns on the bench's other short
+/// circuits (see `docs/performance-notes.md`).
 #[inline(never)]
 pub(crate) fn evaluate_unit<'s>(
     snapshot: &'s Snapshot,

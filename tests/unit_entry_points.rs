@@ -16,18 +16,25 @@ fn snapshot(percents: &[u16], listed: &[String]) -> Snapshot {
     let mut config = Config::new("r1");
     for (i, percent) in percents.iter().enumerate() {
         let mut f = FeatureConfig::new(format!("f{i}")).percentage(f64::from(*percent) / 100.0);
-        // Many listed units make a hashed list; a few, a scanned one.
-        let some = &listed[..listed.len().min(if i % 2 == 0 { 3 } else { listed.len() })];
+        // Listed units split between allow and deny: every one of them
+        // (a list of more than eight is hashed) or the first five
+        // (scanned).
+        let split = |units: &[String]| {
+            let allow: Vec<String> = units.iter().step_by(2).cloned().collect();
+            let deny: Vec<String> = units.iter().skip(1).step_by(2).cloned().collect();
+            (allow, deny)
+        };
+        let (all_allowed, all_denied) = split(listed);
+        let (few_allowed, few_denied) = split(&listed[..listed.len().min(5)]);
         f = match i % 8 {
-            0 => f
-                .allow(some.iter().step_by(2))
-                .deny(some.iter().skip(1).step_by(2)),
+            0 => f.allow(all_allowed).deny(all_denied),
             1 => f
                 .variant(VariantConfig::new("a", 30))
                 .variant(VariantConfig::new("b", 70))
-                .allow(some.iter().take(1)),
+                .allow(all_allowed),
             2 => f.enabled(false),
-            3 if i > 0 => f.prerequisite(PrerequisiteConfig::on(format!("f{}", i - 1))),
+            // On `f0`, `f8`, …: listed features, which some units pass.
+            3 => f.prerequisite(PrerequisiteConfig::on(format!("f{}", i - 3))),
             4 => f.rule(RuleConfig::new(Serve::On).condition(ConditionConfig::new(
                 "country",
                 Operator::NotIn,
@@ -35,7 +42,7 @@ fn snapshot(percents: &[u16], listed: &[String]) -> Snapshot {
             ))),
             5 => f.bucket_by("org"),
             6 => f.rule(RuleConfig::percentage(30)),
-            _ => f,
+            _ => f.allow(few_allowed).deny(few_denied),
         };
         config = config.feature(f);
     }
@@ -48,7 +55,7 @@ proptest! {
     #[test]
     fn unit_entry_points_decide_as_evaluate_with(
         percents in proptest::collection::vec(0u16..=10_000, 1..24),
-        listed in proptest::collection::btree_set("[a-z0-9-]{1,24}", 0..20),
+        listed in proptest::collection::btree_set("[a-z0-9-]{1,24}", 0..40),
         units in proptest::collection::vec("[a-z0-9-]{0,40}", 1..12),
     ) {
         // A set: no unit on both lists.
