@@ -35,7 +35,7 @@ pub(crate) fn evaluate<'s>(
 /// them to reach the cache: a hit in the bench's 1,000-unit allow list
 /// through a `Reader` by name went from 14.1-16.1 to 10.2-11.1 ns. A
 /// caller that does not copy its unit that way gains none of this and
-/// pays for the extra call, up to 1.3 ns on the bench's other short
+/// pays for the extra call, up to 1.6 ns on the bench's other short
 /// circuits (see `docs/performance-notes.md`).
 #[inline(never)]
 pub(crate) fn evaluate_unit<'s>(
